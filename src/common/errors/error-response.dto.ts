@@ -1,0 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** The one body every error has, whatever failed and wherever. */
+export class ErrorResponseDto {
+  @ApiProperty({ example: 400 })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase of statusCode.' })
+  error!: string;
+
+  @ApiProperty({ example: 'username must be a string', description: 'What went wrong, safe to show.' })
+  message!: string;
+
+  @ApiProperty({
+    example: '4bf92f3577b34da6a3ce929d0e0e4736',
+    description: 'The request id (x-request-id response header); quote it when asking about a failure.',
+  })
+  traceId!: string;
+}

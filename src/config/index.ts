@@ -1,0 +1,14 @@
+import { appConfig } from './app.config';
+import { databaseConfig } from './database.config';
+import { loggingConfig } from './logging.config';
+
+export { appConfig, databaseConfig, loggingConfig };
+export { ConfigValidationError } from './config-validation.util';
+
+/** Every namespace, loaded by ConfigModule and checked eagerly by main.ts before Nest starts. */
+export const configNamespaces = [appConfig, databaseConfig, loggingConfig];
+
+/** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */
+export function assertValidConfiguration(): void {
+  for (const namespace of configNamespaces) namespace();
+}

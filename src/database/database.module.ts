@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { Global, Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { databaseConfig } from '../config';
+import { AdvisoryLockService } from './advisory-lock.service';
+import { DatabaseServerModule } from './database-server.module';
+import { DatabaseServerService } from './database-server.service';
+import { runMigrationsExclusively } from './migration-runner';
+import { PartitionMaintenanceService } from './partition-maintenance.service';
+
+/** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
+const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [databaseConfig.KEY, DatabaseServerService],
+      useFactory: async (config: ConfigType<typeof databaseConfig>, server: DatabaseServerService) => ({
+        type: 'postgres' as const,
+        url: await server.connectionUrl(),
+        poolSize: config.poolSize,
+        migrations: [MIGRATIONS],
+        migrationsTableName: 'schema_migrations',
+        migrationsRun: config.migrationsRun,
+        synchronize: false,
+        autoLoadEntities: true,
+        applicationName: 'sentinel',
+      }),
+      // Migrations run here, before any repository is handed out, rather than in a lifecycle hook
+      // whose order relative to other modules' start-up work is not guaranteed.
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        if (!options) throw new Error('TypeORM options were not built');
+        const { migrationsRun, ...connectionOptions } = options;
+        const dataSource = await new DataSource(connectionOptions).initialize();
+        if (migrationsRun) await runMigrationsExclusively(dataSource);
+        return dataSource;
+      },
+    }),
+  ],
+  providers: [AdvisoryLockService, PartitionMaintenanceService],
+  exports: [AdvisoryLockService, PartitionMaintenanceService],
+})
+export class DatabaseModule {}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { configureApp, createFastifyAdapter } from './app.setup';
+import { appConfig, assertValidConfiguration, ConfigValidationError } from './config';
+import { loadEnvFile } from './config/env-file';
+import { AppLogger } from './observability/logging/app-logger.service';
+
+async function bootstrap(): Promise<void> {
+  const config = appConfig();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
+  app.enableShutdownHooks();
+  await configureApp(app, config);
+  await app.listen(config.port, config.host);
+  logger.log(`Sentinel listening on http://${config.host}:${config.port} (docs at /docs)`, 'Bootstrap');
+}
+
+/** A bad variable stops the process with one line naming it, before any module starts. */
+function validateConfigurationOrExit(): void {
+  try {
+    assertValidConfiguration();
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+loadEnvFile();
+validateConfigurationOrExit();
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`Sentinel failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
