@@ -16,9 +16,26 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(AppLogger);
   app.useLogger(logger);
   app.enableShutdownHooks();
+  forceExitIfShutdownStalls(config.shutdownTimeoutMs);
   await configureApp(app, config);
   await app.listen(config.port, config.host);
   logger.log(`Sentinel listening on http://${config.host}:${config.port} (docs at /docs)`, 'Bootstrap');
+}
+
+/**
+ * On SIGTERM/SIGINT Nest stops accepting connections, lets in-flight requests
+ * finish and closes the database; if that takes longer than SHUTDOWN_TIMEOUT_MS
+ * the process exits anyway, so an orchestrator's stop never hangs.
+ */
+function forceExitIfShutdownStalls(timeoutMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`Shutdown took longer than ${timeoutMs} ms; exiting\n`);
+        process.exit(1);
+      }, timeoutMs).unref();
+    });
+  }
 }
 
 /** A bad variable stops the process with one line naming it, before any module starts. */

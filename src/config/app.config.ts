@@ -44,6 +44,12 @@ class AppEnvironment {
   @Min(0, { message: 'must be a whole number of milliseconds between 0 and 600000' })
   @Max(600000, { message: 'must be a whole number of milliseconds between 0 and 600000' })
   SHUTDOWN_TIMEOUT_MS = 10000;
+
+  @ToInteger()
+  @IsInt({ message: 'must be an integer between 1 and 1000000' })
+  @Min(1, { message: 'must be an integer between 1 and 1000000' })
+  @Max(1000000, { message: 'must be an integer between 1 and 1000000' })
+  RATE_LIMIT_PER_MINUTE = 600;
 }
 
 export const appConfig = registerAs('app', () => {
@@ -58,5 +64,6 @@ export const appConfig = registerAs('app', () => {
     corsOrigins: env.CORS_ORIGINS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
   };
 });

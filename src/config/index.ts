@@ -1,12 +1,13 @@
 import { appConfig } from './app.config';
+import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { loggingConfig } from './logging.config';
 
-export { appConfig, databaseConfig, loggingConfig };
+export { appConfig, authConfig, databaseConfig, loggingConfig };
 export { ConfigValidationError } from './config-validation.util';
 
 /** Every namespace, loaded by ConfigModule and checked eagerly by main.ts before Nest starts. */
-export const configNamespaces = [appConfig, databaseConfig, loggingConfig];
+export const configNamespaces = [appConfig, databaseConfig, loggingConfig, authConfig];
 
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */
 export function assertValidConfiguration(): void {

@@ -1,0 +1,57 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { authConfig } from '../config';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { InitialAdminService } from './bootstrap/initial-admin.service';
+import { RecoveryCode } from './entities/recovery-code.entity';
+import { Session } from './entities/session.entity';
+import { User } from './entities/user.entity';
+import { AuthenticationGuard } from './guards/authentication.guard';
+import { JWT_SIGNING_KEY } from './jwt-signing-key.provider';
+import { LoginService } from './login.service';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaService } from './mfa/mfa.service';
+import { PasswordHasher } from './password/password-hasher.service';
+import { PasswordPolicy } from './password/password-policy.service';
+import { SessionService } from './sessions/session.service';
+import { SigningKeyModule } from './signing-key.module';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { LocalStrategy } from './strategies/local.strategy';
+import { UserCredentialsRepository } from './user-credentials.repository';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User, Session, RecoveryCode]),
+    PassportModule,
+    SigningKeyModule,
+    JwtModule.registerAsync({
+      imports: [SigningKeyModule],
+      inject: [JWT_SIGNING_KEY, authConfig.KEY],
+      useFactory: (secret: string, config: ConfigType<typeof authConfig>) => ({
+        secret,
+        signOptions: { algorithm: 'HS256', issuer: config.jwtIssuer, audience: config.jwtAudience },
+        verifyOptions: { algorithms: ['HS256'], issuer: config.jwtIssuer, audience: config.jwtAudience },
+      }),
+    }),
+  ],
+  controllers: [AuthController, MfaController],
+  providers: [
+    AuthService,
+    LoginService,
+    MfaService,
+    SessionService,
+    PasswordHasher,
+    PasswordPolicy,
+    UserCredentialsRepository,
+    JwtStrategy,
+    LocalStrategy,
+    InitialAdminService,
+    AuthenticationGuard,
+  ],
+  exports: [AuthenticationGuard, SessionService, PasswordHasher, PasswordPolicy],
+})
+export class AuthModule {}

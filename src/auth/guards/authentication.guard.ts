@@ -1,0 +1,70 @@
+import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { IS_PUBLIC } from '../../common/decorators/public.decorator';
+import { DomainException } from '../../common/errors/domain.exception';
+import { authConfig } from '../../config';
+import { AuthException, AuthErrorCode } from '../auth.exception';
+import type { AuthenticatedUser } from '../authenticated-user';
+import { ACCESS_REQUIREMENT, type AccessRequirement, AccountRestriction } from '../decorators/access.decorator';
+import { JWT_STRATEGY } from '../strategies/jwt.strategy';
+
+type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
+
+/**
+ * Global: every route authenticates unless marked @Public(), and a route that
+ * declares no access requirement at all is refused (secure by default). A user
+ * who must change their password or enroll in MFA reaches only the routes
+ * that allow that state.
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
+  private readonly logger = new Logger(AuthenticationGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const requirement = this.reflector.getAllAndOverride<AccessRequirement | undefined>(ACCESS_REQUIREMENT, targets);
+    if (!requirement) {
+      this.logger.error(
+        `${context.getClass().name}.${context.getHandler().name} declares neither @Public() nor @Authenticated()`,
+      );
+      throw new AuthException(AuthErrorCode.RouteAccessUndeclared);
+    }
+    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const user = request.user;
+    if (!user) throw new AuthException(AuthErrorCode.Unauthenticated);
+    if (request.requestContext) {
+      request.requestContext.actor = { userId: user.id, username: user.username, sessionId: user.sessionId };
+    }
+    this.enforceRestrictions(user, requirement);
+    return true;
+  }
+
+  /** Passport reports every failure here; all of them are the same 401. */
+  override handleRequest<User = AuthenticatedUser>(error: unknown, user: User | false): User {
+    if (error instanceof DomainException) throw error;
+    if (error || !user) throw new AuthException(AuthErrorCode.Unauthenticated);
+    return user;
+  }
+
+  private enforceRestrictions(user: AuthenticatedUser, requirement: AccessRequirement): void {
+    if (user.mustChangePassword && !requirement.allowRestricted.includes(AccountRestriction.PasswordChange)) {
+      throw new AuthException(AuthErrorCode.PasswordChangeRequired);
+    }
+    const mfaRequired = this.config.mfaRequiredRoles.includes(user.role) && !user.mfaEnabled;
+    if (mfaRequired && !requirement.allowRestricted.includes(AccountRestriction.MfaEnrollment)) {
+      throw new AuthException(AuthErrorCode.MfaEnrollmentRequired);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FactoryProvider } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
+import { appConfig, authConfig } from '../config';
+
+export const JWT_SIGNING_KEY = Symbol('JWT_SIGNING_KEY');
+
+/**
+ * JWT_SECRET when set (required with DATABASE_URL, see auth.config.ts);
+ * otherwise, on the embedded single-process default, a key generated once
+ * and kept in DATA_DIR so sessions survive restarts.
+ */
+export const jwtSigningKeyProvider: FactoryProvider<Promise<string>> = {
+  provide: JWT_SIGNING_KEY,
+  inject: [appConfig.KEY, authConfig.KEY],
+  useFactory: async (app: ConfigType<typeof appConfig>, auth: ConfigType<typeof authConfig>) => {
+    if (auth.jwtSecret) return auth.jwtSecret;
+    const file = join(app.dataDir, 'jwt-secret');
+    const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
+    if (existing.length >= 32) return existing;
+    await mkdir(app.dataDir, { recursive: true });
+    const generated = randomBytes(48).toString('base64url');
+    await writeFile(file, `${generated}\n`, { mode: 0o600 });
+    new Logger('Auth').warn(`JWT_SECRET is not set: generated a signing key in ${file} (development default)`);
+    return generated;
+  },
+};

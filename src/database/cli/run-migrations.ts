@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { assertValidConfiguration, ConfigValidationError, configNamespaces } from '../../config';
+import { loadEnvFile } from '../../config/env-file';
+import { ObservabilityModule } from '../../observability/observability.module';
+import { AppLogger } from '../../observability/logging/app-logger.service';
+import { DatabaseModule } from '../database.module';
+import { runMigrationsExclusively } from '../migration-runner';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
+    ObservabilityModule,
+    DatabaseModule,
+  ],
+})
+class MigrationCliModule {}
+
+/** `npm run migration:run`: applies pending migrations to the configured (or embedded) database and exits. */
+async function main(): Promise<void> {
+  const context = await NestFactory.createApplicationContext(MigrationCliModule, { bufferLogs: true });
+  context.useLogger(context.get(AppLogger));
+  // A no-op when MIGRATIONS_RUN already applied them while the data source started.
+  await runMigrationsExclusively(context.get(DataSource));
+  await context.close();
+}
+
+loadEnvFile();
+try {
+  assertValidConfiguration();
+} catch (error) {
+  if (!(error instanceof ConfigValidationError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+main().catch((error: unknown) => {
+  process.stderr.write(`Migrations failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
