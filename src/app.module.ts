@@ -12,6 +12,10 @@ import { configNamespaces } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PlatformModule } from './platform/platform.module';
+import { PermissionGuard } from './rbac/guards/permission.guard';
+import { PermissionsModule } from './rbac/permissions.module';
+import { RbacModule } from './rbac/rbac.module';
 
 @Module({
   imports: [
@@ -23,11 +27,15 @@ import { ObservabilityModule } from './observability/observability.module';
     RateLimitModule,
     HealthModule,
     AuthModule,
+    PermissionsModule,
+    RbacModule,
+    PlatformModule,
   ],
   providers: [
-    // Guards run in this order: rate limit, then authentication (then, per route, permissions).
+    // Guards run in this order: rate limit, authentication, permissions.
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useExisting: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: PermissionGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {
       provide: APP_PIPE,

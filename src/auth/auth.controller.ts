@@ -100,15 +100,7 @@ export class AuthController {
   @ApiOkResponse({ type: [SessionDto] })
   async listSessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
     const sessions = await this.sessions.listActive(user.id);
-    return sessions.map((session) => ({
-      id: session.id,
-      current: session.id === user.sessionId,
-      createdAt: session.createdAt.toISOString(),
-      lastSeenAt: session.lastSeenAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      ip: session.ip,
-      userAgent: session.userAgent,
-    }));
+    return sessions.map((session) => SessionDto.from(session, user.sessionId));
   }
 
   @Delete('sessions/:id')

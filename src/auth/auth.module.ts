@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig } from '../config';
+import { PermissionsModule } from '../rbac/permissions.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { InitialAdminService } from './bootstrap/initial-admin.service';
@@ -22,10 +23,14 @@ import { SigningKeyModule } from './signing-key.module';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 import { UserCredentialsRepository } from './user-credentials.repository';
+import { UserAdminService } from './users/user-admin.service';
+import { UserDirectoryService } from './users/user-directory.service';
+import { UsersController } from './users/users.controller';
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([User, Session, RecoveryCode]),
+    PermissionsModule,
     PassportModule,
     SigningKeyModule,
     JwtModule.registerAsync({
@@ -38,7 +43,7 @@ import { UserCredentialsRepository } from './user-credentials.repository';
       }),
     }),
   ],
-  controllers: [AuthController, MfaController],
+  controllers: [AuthController, MfaController, UsersController],
   providers: [
     AuthService,
     LoginService,
@@ -51,7 +56,9 @@ import { UserCredentialsRepository } from './user-credentials.repository';
     LocalStrategy,
     InitialAdminService,
     AuthenticationGuard,
+    UserAdminService,
+    UserDirectoryService,
   ],
-  exports: [AuthenticationGuard, SessionService, PasswordHasher, PasswordPolicy],
+  exports: [AuthenticationGuard, SessionService, UserDirectoryService],
 })
 export class AuthModule {}

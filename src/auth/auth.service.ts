@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
-import { ROLE_PERMISSIONS } from '../rbac/role';
+import { PermissionService } from '../rbac/permission.service';
 import { AuthException, AuthErrorCode } from './auth.exception';
 import type { AuthenticatedUser } from './authenticated-user';
 import type { LoginResponseDto } from './dto/login-response.dto';
@@ -31,6 +31,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
+    private readonly permissions: PermissionService,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
   ) {}
@@ -74,7 +75,7 @@ export class AuthService {
       email: user.email,
       displayName: user.displayName,
       role: user.role,
-      permissions: [...ROLE_PERMISSIONS[user.role]],
+      permissions: await this.permissions.effectivePermissions(user),
       mustChangePassword: user.mustChangePassword,
       mfaEnabled: user.mfaEnabled,
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,

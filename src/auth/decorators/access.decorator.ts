@@ -2,6 +2,7 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { API_KEY_AUTH, BEARER_AUTH } from '../../app.setup';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
+import type { PermissionScope } from '../../rbac/decorators/require-permissions.decorator';
 import type { Permission } from '../../rbac/permission';
 
 /** Account states that confine a user to a few routes until they are resolved. */
@@ -16,6 +17,8 @@ export interface AccessRequirement {
   permissions: readonly Permission[];
   /** Restricted accounts may still use this route (e.g. /auth/me, /auth/password). */
   allowRestricted: readonly AccountRestriction[];
+  /** The resource the route acts on, so that grants scoped to it count. */
+  scope?: PermissionScope;
 }
 
 export const ACCESS_REQUIREMENT = 'sentinel:access';
@@ -29,6 +32,7 @@ export function Authenticated(options: Partial<AccessRequirement> = {}): MethodD
   const requirement: AccessRequirement = {
     permissions: options.permissions ?? [],
     allowRestricted: options.allowRestricted ?? [],
+    scope: options.scope,
   };
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),

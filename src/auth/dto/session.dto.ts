@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { Session } from '../entities/session.entity';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' })
@@ -21,4 +22,16 @@ export class SessionDto {
 
   @ApiProperty({ type: String, nullable: true })
   userAgent!: string | null;
+
+  static from(session: Session, currentSessionId: string | undefined): SessionDto {
+    return {
+      id: session.id,
+      current: session.id === currentSessionId,
+      createdAt: session.createdAt.toISOString(),
+      lastSeenAt: session.lastSeenAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      ip: session.ip,
+      userAgent: session.userAgent,
+    };
+  }
 }

@@ -1,0 +1,32 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../../common/errors/domain.exception';
+
+export enum UserAdminErrorCode {
+  UserNotFound = 'USER_NOT_FOUND',
+  UsernameTaken = 'USERNAME_TAKEN',
+  EmailTaken = 'EMAIL_TAKEN',
+  LastAdmin = 'LAST_ADMIN',
+  AdminOnly = 'ADMIN_ONLY',
+  CannotDeleteSelf = 'CANNOT_DELETE_SELF',
+  WeakPassword = 'WEAK_PASSWORD',
+}
+
+const OUTCOMES: Record<UserAdminErrorCode, [HttpStatus, string]> = {
+  [UserAdminErrorCode.UserNotFound]: [HttpStatus.NOT_FOUND, 'User not found'],
+  [UserAdminErrorCode.UsernameTaken]: [HttpStatus.CONFLICT, 'That username is taken'],
+  [UserAdminErrorCode.EmailTaken]: [HttpStatus.CONFLICT, 'That email is already in use'],
+  [UserAdminErrorCode.LastAdmin]: [
+    HttpStatus.CONFLICT,
+    'This is the last active ADMIN: it cannot be demoted, deactivated or deleted',
+  ],
+  [UserAdminErrorCode.AdminOnly]: [HttpStatus.FORBIDDEN, 'Only an ADMIN can give the ADMIN role or change an ADMIN'],
+  [UserAdminErrorCode.CannotDeleteSelf]: [HttpStatus.CONFLICT, 'You cannot delete your own account'],
+  [UserAdminErrorCode.WeakPassword]: [HttpStatus.BAD_REQUEST, 'Password does not meet the password policy'],
+};
+
+export class UserAdminException extends DomainException<UserAdminErrorCode> {
+  constructor(code: UserAdminErrorCode, detail?: string) {
+    const [status, message] = OUTCOMES[code];
+    super(code, status, detail ?? message);
+  }
+}

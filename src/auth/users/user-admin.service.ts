@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type PageDto, page } from '../../common/pagination/paginated';
+import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
+import { Role } from '../../rbac/role';
+import type { AuthenticatedUser } from '../authenticated-user';
+import { User } from '../entities/user.entity';
+import { PasswordHasher } from '../password/password-hasher.service';
+import { PasswordPolicy } from '../password/password-policy.service';
+import { SessionService } from '../sessions/session.service';
+import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/user-input.dto';
+import { UserAdminException, UserAdminErrorCode } from './user-admin.exception';
+import { UserEvent, type UserChangedEvent } from './user.events';
+
+export interface CreatedUser {
+  user: User;
+  temporaryPassword?: string;
+}
+
+/**
+ * User administration (users:manage). No escalation: only an ADMIN gives the
+ * ADMIN role or touches an ADMIN, and the last active ADMIN stays one.
+ */
+@Injectable()
+export class UserAdminService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly sessions: SessionService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async create(actor: AuthenticatedUser, input: CreateUserDto): Promise<CreatedUser> {
+    if (input.role === Role.Admin) assertActorIsAdmin(actor);
+    const problem = input.password === undefined ? undefined : this.policy.problem(input.password, input);
+    if (problem) throw new UserAdminException(UserAdminErrorCode.WeakPassword, problem);
+    const { password, temporaryPassword } = initialPassword(input.password);
+    const user = await this.users()
+      .save(
+        this.users().create({
+          username: input.username,
+          email: input.email,
+          displayName: input.displayName ?? null,
+          role: input.role,
+          passwordHash: await this.hasher.hash(password),
+          mustChangePassword: true,
+        }),
+      )
+      .catch(rethrowUniqueViolation);
+    this.emit(UserEvent.Created, actor, user, { role: user.role });
+    return { user, temporaryPassword };
+  }
+
+  async list(query: ListUsersQueryDto): Promise<PageDto<User>> {
+    const builder = this.users().createQueryBuilder('user').orderBy('lower(user.username)', 'ASC');
+    if (query.role) builder.andWhere('user.role = :role', { role: query.role });
+    if (query.active !== undefined) builder.andWhere('user.is_active = :active', { active: query.active });
+    if (query.q) {
+      builder.andWhere(
+        '(user.username ILIKE :pattern OR user.email ILIKE :pattern OR user.display_name ILIKE :pattern)',
+        { pattern: `%${query.q.replace(/[\\%_]/g, (character) => `\\${character}`)}%` },
+      );
+    }
+    const [items, total] = await builder.take(query.limit).skip(query.offset).getManyAndCount();
+    return page(items, total, query);
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users().findOneBy({ id });
+    if (!user) throw new UserAdminException(UserAdminErrorCode.UserNotFound);
+    return user;
+  }
+
+  async update(actor: AuthenticatedUser, id: string, changes: UpdateUserDto): Promise<User> {
+    const { before, after } = await this.dataSource.transaction(async (manager) => {
+      const target = await this.lockTarget(manager, actor, id);
+      if (changes.role === Role.Admin) assertActorIsAdmin(actor);
+      const losesAdmin =
+        target.role === Role.Admin &&
+        target.isActive &&
+        ((changes.role !== undefined && changes.role !== Role.Admin) || changes.isActive === false);
+      if (losesAdmin) await assertAnotherActiveAdmin(manager, id);
+      const previous = { role: target.role, isActive: target.isActive };
+      manager.merge(User, target, changes);
+      return { before: previous, after: await manager.save(target).catch(rethrowUniqueViolation) };
+    });
+    if (before.role !== after.role) await this.sessions.revokeAll(id, 'role_changed', { actorId: actor.id });
+    if (before.isActive && !after.isActive)
+      await this.sessions.revokeAll(id, 'user_deactivated', { actorId: actor.id });
+    this.emit(UserEvent.Updated, actor, after, Object.fromEntries(Object.entries(changes)));
+    return after;
+  }
+
+  async remove(actor: AuthenticatedUser, id: string): Promise<void> {
+    if (actor.id === id) throw new UserAdminException(UserAdminErrorCode.CannotDeleteSelf);
+    const removed = await this.dataSource.transaction(async (manager) => {
+      const target = await this.lockTarget(manager, actor, id);
+      if (target.role === Role.Admin && target.isActive) await assertAnotherActiveAdmin(manager, id);
+      await manager.delete(User, { id });
+      return target;
+    });
+    this.emit(UserEvent.Deleted, actor, removed, {});
+  }
+
+  /** Sets a generated temporary password that must be changed, and ends the user's sessions. */
+  async resetPassword(actor: AuthenticatedUser, id: string): Promise<string> {
+    const target = await this.get(id);
+    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    const temporaryPassword = generateTemporaryPassword();
+    await this.users().update(
+      { id },
+      {
+        passwordHash: await this.hasher.hash(temporaryPassword),
+        mustChangePassword: true,
+        failedLoginAttempts: 0,
+        lockedUntil: null,
+      },
+    );
+    await this.sessions.revokeAll(id, 'password_reset', { actorId: actor.id });
+    this.emit(UserEvent.PasswordReset, actor, target, {});
+    return temporaryPassword;
+  }
+
+  async unlock(actor: AuthenticatedUser, id: string): Promise<User> {
+    const target = await this.get(id);
+    await this.users().update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
+    this.emit(UserEvent.Unlocked, actor, target, {});
+    return this.get(id);
+  }
+
+  private async lockTarget(manager: EntityManager, actor: AuthenticatedUser, id: string): Promise<User> {
+    const target = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!target) throw new UserAdminException(UserAdminErrorCode.UserNotFound);
+    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    return target;
+  }
+
+  private users() {
+    return this.dataSource.getRepository(User);
+  }
+
+  private emit(name: string, actor: AuthenticatedUser, user: User, changes: Record<string, unknown>): void {
+    const event: UserChangedEvent = { actorId: actor.id, userId: user.id, username: user.username, changes };
+    this.events.emit(name, event);
+  }
+}
+
+function assertActorIsAdmin(actor: AuthenticatedUser): void {
+  if (actor.role !== Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
+}
+
+/** Locks every active ADMIN row, so two concurrent demotions cannot both pass this check. */
+async function assertAnotherActiveAdmin(manager: EntityManager, exceptId: string): Promise<void> {
+  const admins = await manager
+    .createQueryBuilder(User, 'user')
+    .setLock('pessimistic_write')
+    .where('user.role = :role AND user.is_active', { role: Role.Admin })
+    .getMany();
+  if (!admins.some((admin) => admin.id !== exceptId)) throw new UserAdminException(UserAdminErrorCode.LastAdmin);
+}
+
+function rethrowUniqueViolation(error: unknown): never {
+  const constraint = violatedUniqueConstraint(error);
+  if (constraint !== undefined) {
+    throw new UserAdminException(
+      constraint.includes('email') ? UserAdminErrorCode.EmailTaken : UserAdminErrorCode.UsernameTaken,
+    );
+  }
+  throw error;
+}
+
+function initialPassword(given: string | undefined): { password: string; temporaryPassword?: string } {
+  if (given !== undefined) return { password: given };
+  const temporaryPassword = generateTemporaryPassword();
+  return { password: temporaryPassword, temporaryPassword };
+}
+
+/** 24 random base64url characters (144 bits): passes the policy, and must be changed at first login. */
+function generateTemporaryPassword(): string {
+  return randomBytes(18).toString('base64url');
+}

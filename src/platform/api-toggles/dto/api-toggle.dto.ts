@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
+import type { ApiToggle } from '../api-toggle.entity';
+
+export class CreateApiToggleDto {
+  @ApiProperty({ example: 'openai' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
+  description?: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Price of one call, in the platform currency.', example: 0.002 })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(999_999)
+  costPerCall?: number;
+}
+
+export class UpdateApiToggleDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
+  description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0 })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(999_999)
+  costPerCall?: number;
+}
+
+export class ListApiTogglesQueryDto extends PaginationQueryDto {}
+
+export class ApiToggleDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+
+  @ApiProperty()
+  enabled!: boolean;
+
+  @ApiProperty({ example: 0.002 })
+  costPerCall!: number;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  updatedBy!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+
+  static from(toggle: ApiToggle): ApiToggleDto {
+    return {
+      id: toggle.id,
+      name: toggle.name,
+      description: toggle.description,
+      enabled: toggle.enabled,
+      costPerCall: Number(toggle.costPerCall),
+      updatedBy: toggle.updatedBy,
+      updatedAt: toggle.updatedAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { UserDirectoryService } from '../auth/users/user-directory.service';
+import type { AccessCheckDto, AccessCheckQueryDto } from './dto/grant.dto';
+import { PermissionService } from './permission.service';
+import { RbacException, RbacErrorCode } from './rbac.exception';
+
+@Injectable()
+export class AccessCheckService {
+  constructor(
+    private readonly directory: UserDirectoryService,
+    private readonly permissions: PermissionService,
+  ) {}
+
+  async check(query: AccessCheckQueryDto): Promise<AccessCheckDto> {
+    const user = await this.directory.find(query.userId);
+    if (!user) throw new RbacException(RbacErrorCode.UnknownUser);
+    if (!user.isActive) return { allowed: false, via: 'inactive' };
+    const resource =
+      query.resourceType && query.resourceId ? { type: query.resourceType, id: query.resourceId } : undefined;
+    const decision = await this.permissions.decide(user, query.permission, resource);
+    if (!decision.allowed) return { allowed: false, via: 'none' };
+    return decision.via === 'grant'
+      ? { allowed: true, via: 'grant', grantId: decision.grantId }
+      : { allowed: true, via: 'role' };
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { UserDirectoryService } from '../auth/users/user-directory.service';
+import { Clock } from '../common/clock/clock';
+import { type PageDto, page } from '../common/pagination/paginated';
+import type { CreateGrantDto, ListGrantsQueryDto } from './dto/grant.dto';
+import { PermissionGrant } from './entities/permission-grant.entity';
+import { type GrantChangedEvent, RbacEvent } from './events/rbac.events';
+import { Permission } from './permission';
+import { PermissionService } from './permission.service';
+import { RbacException, RbacErrorCode } from './rbac.exception';
+import { Role } from './role';
+
+/** Permissions only an ADMIN may hand out: they would let the holder raise others (or themselves). */
+const ADMIN_ONLY_PERMISSIONS: readonly Permission[] = [Permission.UsersManage];
+
+@Injectable()
+export class GrantService {
+  constructor(
+    @InjectRepository(PermissionGrant) private readonly grants: Repository<PermissionGrant>,
+    private readonly permissions: PermissionService,
+    private readonly directory: UserDirectoryService,
+    private readonly clock: Clock,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async create(actor: AuthenticatedUser, input: CreateGrantDto): Promise<PermissionGrant> {
+    await this.assertMayGrant(actor, input.permission);
+    if (input.resourceId !== undefined && input.resourceType === undefined) {
+      throw new RbacException(RbacErrorCode.InvalidScope);
+    }
+    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+    if (expiresAt && expiresAt <= this.clock.now()) throw new RbacException(RbacErrorCode.ExpiryInPast);
+    if (!(await this.directory.find(input.userId))) throw new RbacException(RbacErrorCode.UnknownUser);
+    const grant = await this.grants.save(
+      this.grants.create({
+        userId: input.userId,
+        permission: input.permission,
+        resourceType: input.resourceType ?? null,
+        resourceId: input.resourceId ?? null,
+        expiresAt,
+        isActive: true,
+        grantedBy: actor.id,
+      }),
+    );
+    this.emit(RbacEvent.GrantCreated, grant, actor);
+    return grant;
+  }
+
+  async list(query: ListGrantsQueryDto): Promise<PageDto<PermissionGrant>> {
+    const builder = this.grants.createQueryBuilder('grant').orderBy('grant.created_at', 'DESC');
+    if (query.userId) builder.andWhere('grant.user_id = :userId', { userId: query.userId });
+    if (query.permission) builder.andWhere('grant.permission = :permission', { permission: query.permission });
+    if (!query.includeInactive) {
+      builder
+        .andWhere('grant.is_active')
+        .andWhere('(grant.expires_at IS NULL OR grant.expires_at > :now)', { now: this.clock.now() });
+    }
+    const [items, total] = await builder.take(query.limit).skip(query.offset).getManyAndCount();
+    return page(items, total, query);
+  }
+
+  /** Revokes at once; the row stays, inactive, as history. */
+  async revoke(actor: AuthenticatedUser, id: string): Promise<void> {
+    const grant = await this.grants.findOneBy({ id, isActive: true });
+    if (!grant) throw new RbacException(RbacErrorCode.GrantNotFound);
+    await this.assertMayGrant(actor, grant.permission);
+    await this.grants.update({ id }, { isActive: false, revokedAt: this.clock.now(), revokedBy: actor.id });
+    this.emit(RbacEvent.GrantRevoked, grant, actor);
+  }
+
+  /** Nobody hands out a permission they do not hold outright, and some only an ADMIN hands out. */
+  private async assertMayGrant(actor: AuthenticatedUser, permission: Permission): Promise<void> {
+    if (ADMIN_ONLY_PERMISSIONS.includes(permission) && actor.role !== Role.Admin) {
+      throw new RbacException(RbacErrorCode.AdminOnlyPermission);
+    }
+    const held = await this.permissions.effectivePermissions(actor);
+    if (!held.includes(permission)) throw new RbacException(RbacErrorCode.CannotGrantWhatYouLack);
+  }
+
+  private emit(name: string, grant: PermissionGrant, actor: AuthenticatedUser): void {
+    const event: GrantChangedEvent = {
+      grantId: grant.id,
+      userId: grant.userId,
+      permission: grant.permission,
+      resourceType: grant.resourceType,
+      resourceId: grant.resourceId,
+      actorId: actor.id,
+    };
+    this.events.emit(name, event);
+  }
+}
