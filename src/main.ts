@@ -15,7 +15,8 @@ async function bootstrap(): Promise<void> {
   });
   const logger = app.get(AppLogger);
   app.useLogger(logger);
-  app.enableShutdownHooks();
+  // Exit 0 once shutdown is done, rather than re-raising the signal (which reads as a crash to supervisors).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   forceExitIfShutdownStalls(config.shutdownTimeoutMs);
   await configureApp(app, config);
   await app.listen(config.port, config.host);

@@ -1,3 +1,7 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Length } from 'class-validator';
+import { Public } from '../src/common/decorators/public.decorator';
 import { createTestApp, type TestApp } from './support/test-app';
 import { expectErrorBody, request } from './support/http';
 
@@ -73,5 +77,113 @@ describe('foundation: HTTP surface', () => {
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     expect(Object.keys(json.body.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer', 'api-key']));
+  });
+});
+
+class CreateWidgetDto {
+  @IsString()
+  @Length(1, 50)
+  name!: string;
+
+  @IsInt()
+  count!: number;
+}
+
+class ListWidgetsQuery {
+  @Type(() => Number)
+  @IsInt()
+  count!: number;
+}
+
+interface WidgetEcho {
+  name: string;
+  count: number;
+  countType: string;
+  isDto: boolean;
+}
+
+/** Routes that exist only in this test, to reach the error and validation paths no real route should. */
+@Public()
+@Controller('test-only')
+class TestOnlyController {
+  @Get('bug')
+  bug(): never {
+    throw new Error('database password is hunter2 at /srv/sentinel/src/bug.ts:1');
+  }
+
+  @Post('widgets')
+  create(@Body() dto: CreateWidgetDto): WidgetEcho {
+    return { name: dto.name, count: dto.count, countType: typeof dto.count, isDto: dto instanceof CreateWidgetDto };
+  }
+
+  @Get('widgets')
+  list(@Query() query: ListWidgetsQuery): { count: number; countType: string } {
+    return { count: query.count, countType: typeof query.count };
+  }
+}
+
+describe('foundation: errors and validation', () => {
+  let testApp: TestApp;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    testApp = await createTestApp({}, { controllers: [TestOnlyController] });
+    baseUrl = testApp.baseUrl;
+  });
+  afterAll(() => testApp.close());
+
+  it('answers an unexpected error with a uniform 500 that reveals nothing', async () => {
+    const result = await request<{ message: string }>(baseUrl, '/api/v1/test-only/bug');
+    expectErrorBody(result, 500);
+    expect(result.body.message).toBe('Internal server error');
+    const text = JSON.stringify(result.body);
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('bug.ts');
+    expect(text).not.toMatch(/\bat \S+ \(|stack/i);
+  });
+
+  it('refuses an invalid body with a 400 naming the fields', async () => {
+    const result = await request<{ message: string }>(baseUrl, '/api/v1/test-only/widgets', {
+      method: 'POST',
+      json: { name: '', count: 1.5 },
+    });
+    expectErrorBody(result, 400);
+    expect(result.body.message).toMatch(/\bname\b/);
+    expect(result.body.message).toMatch(/\bcount\b/);
+  });
+
+  it('refuses a missing field with a 400 naming it', async () => {
+    const result = await request<{ message: string }>(baseUrl, '/api/v1/test-only/widgets', {
+      method: 'POST',
+      json: { name: 'gear' },
+    });
+    expectErrorBody(result, 400);
+    expect(result.body.message).toMatch(/\bcount\b/);
+    expect(result.body.message).not.toMatch(/\bname\b/);
+  });
+
+  it('refuses a field the DTO does not declare', async () => {
+    const result = await request<{ message: string }>(baseUrl, '/api/v1/test-only/widgets', {
+      method: 'POST',
+      json: { name: 'gear', count: 2, isAdmin: true },
+    });
+    expectErrorBody(result, 400);
+    expect(result.body.message).toContain('isAdmin');
+  });
+
+  it('hands a valid body to the handler as the DTO, typed', async () => {
+    const result = await request<WidgetEcho>(baseUrl, '/api/v1/test-only/widgets', {
+      method: 'POST',
+      json: { name: 'gear', count: 2 },
+    });
+    expect(result.status).toBe(201);
+    expect(result.body).toEqual({ name: 'gear', count: 2, countType: 'number', isDto: true });
+  });
+
+  it('converts a query string to the declared number type', async () => {
+    const result = await request<{ count: number; countType: string }>(baseUrl, '/api/v1/test-only/widgets?count=7');
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({ count: 7, countType: 'number' });
+    expectErrorBody(await request(baseUrl, '/api/v1/test-only/widgets?count=seven'), 400);
   });
 });

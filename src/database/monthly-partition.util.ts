@@ -5,7 +5,7 @@ export interface MonthlyPartition {
   to: Date;
 }
 
-const PARTITION_SUFFIX = /_p(\d{4})(\d{2})$/;
+const PARTITION_SUFFIX = /_p(\d{4})(0[1-9]|1[0-2])$/;
 
 export function monthStart(date: Date, monthsFromDate = 0): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + monthsFromDate, 1));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EmbeddedPostgresServer } from '../../src/database/embedded/embedded-postgres.server';
 
 declare global {
-  var embeddedTestServer: EmbeddedPostgresServer | undefined;
+  var embeddedTestServer: { server: EmbeddedPostgresServer; dataDir: string } | undefined;
 }
 
 /**
@@ -19,5 +19,5 @@ export default async function globalSetup(): Promise<void> {
   // Workers are forked after global setup and inherit this environment.
   process.env.TEST_DATABASE_URL = await server.start();
   process.env.TEST_DATABASE_KIND = 'embedded';
-  globalThis.embeddedTestServer = server;
+  globalThis.embeddedTestServer = { server, dataDir };
 }

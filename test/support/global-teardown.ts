@@ -1,3 +1,8 @@
+import { rm } from 'node:fs/promises';
+
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.embeddedTestServer?.stop();
+  const embedded = globalThis.embeddedTestServer;
+  if (!embedded) return;
+  await embedded.server.stop();
+  await rm(embedded.dataDir, { recursive: true, force: true });
 }
