@@ -2,10 +2,12 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
+import { Clock } from '../../src/common/clock/clock';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { appConfig } from '../../src/config';
 import { AppLogger } from '../../src/observability/logging/app-logger.service';
 import { createTestDatabase } from './test-database';
+import type { TestClock } from './test-clock';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -23,7 +25,12 @@ export interface TestAppOptions {
    * does not drop on close: for several apps sharing one database.
    */
   databaseUrl?: string;
+  /** Replaces the app's clock, so a test can move time instead of sleeping. */
+  clock?: TestClock;
 }
+
+/** The password of the initial `admin` in every test app (it must still change it at first login). */
+export const TEST_ADMIN_PASSWORD = 'Initial-admin-Pass-for-tests-7';
 
 /**
  * The whole application, as main.ts builds it, on a fresh database of its own,
@@ -39,13 +46,18 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     NODE_ENV: 'test',
     // Required whenever DATABASE_URL is set; a test may override it through `env`.
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
+    ADMIN_INITIAL_PASSWORD: TEST_ADMIN_PASSWORD,
+    // The lowest accepted cost keeps suites fast; the default (600000) is exercised by the bench.
+    PASSWORD_PBKDF2_ITERATIONS: '100000',
+    // Suites log in far more often than a person would; the login limit has its own test.
+    LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
     DATABASE_URL: database.url,
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule],
-    controllers: options.controllers,
-  }).compile();
+  const builder = Test.createTestingModule({ imports: [AppModule], controllers: options.controllers });
+  if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const config = appConfig();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
     bufferLogs: true,
