@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { CommonModule } from './common/common.module';
@@ -30,6 +31,7 @@ import { RbacModule } from './rbac/rbac.module';
     PermissionsModule,
     RbacModule,
     PlatformModule,
+    ApiKeysModule,
   ],
   providers: [
     // Guards run in this order: rate limit, authentication, permissions.

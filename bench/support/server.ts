@@ -40,7 +40,13 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl, JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef' } : {}),
+      ...(databaseUrl
+        ? {
+            DATABASE_URL: databaseUrl,
+            JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
+            API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
+          }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -58,7 +58,7 @@ export class AuthController {
   }
 
   @Post('logout')
-  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE })
+  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the session of this token.' })
   async logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
@@ -66,7 +66,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
-  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE })
+  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End every session of the caller, this one included.' })
   async logoutAll(@CurrentUser() user: AuthenticatedUser): Promise<void> {
@@ -82,7 +82,7 @@ export class AuthController {
   }
 
   @Post('password')
-  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE })
+  @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "Change the caller's password; their other sessions end." })
   @ApiErrorResponses(400)
@@ -95,7 +95,7 @@ export class AuthController {
   }
 
   @Get('sessions')
-  @Authenticated()
+  @Authenticated({ interactiveOnly: true })
   @ApiOperation({ summary: "The caller's open sessions." })
   @ApiOkResponse({ type: [SessionDto] })
   async listSessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
@@ -104,7 +104,7 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
-  @Authenticated()
+  @Authenticated({ interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End one of the caller’s sessions.' })
   @ApiErrorResponses(400, 404)

@@ -17,6 +17,8 @@ export enum AuthErrorCode {
   SessionNotFound = 'SESSION_NOT_FOUND',
   RouteAccessUndeclared = 'ROUTE_ACCESS_UNDECLARED',
   ServerBusy = 'SERVER_BUSY',
+  SessionRequired = 'SESSION_REQUIRED',
+  ApiKeyScope = 'API_KEY_SCOPE',
 }
 
 const OUTCOMES: Record<AuthErrorCode, [HttpStatus, string]> = {
@@ -42,6 +44,8 @@ const OUTCOMES: Record<AuthErrorCode, [HttpStatus, string]> = {
   [AuthErrorCode.SessionNotFound]: [HttpStatus.NOT_FOUND, 'Session not found'],
   [AuthErrorCode.RouteAccessUndeclared]: [HttpStatus.FORBIDDEN, 'Forbidden'],
   [AuthErrorCode.ServerBusy]: [HttpStatus.SERVICE_UNAVAILABLE, 'Too many logins in progress; retry shortly'],
+  [AuthErrorCode.SessionRequired]: [HttpStatus.FORBIDDEN, 'This route needs a login session; API keys cannot use it'],
+  [AuthErrorCode.ApiKeyScope]: [HttpStatus.FORBIDDEN, 'The API key does not carry the permission this route needs'],
 };
 
 export class AuthException extends DomainException<AuthErrorCode> {

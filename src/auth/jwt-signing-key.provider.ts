@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FactoryProvider } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Logger } from '@nestjs/common';
+import { readOrCreateDataDirSecret } from '../common/data-dir/data-dir-secret.util';
 import { appConfig, authConfig } from '../config';
 
 export const JWT_SIGNING_KEY = Symbol('JWT_SIGNING_KEY');
@@ -18,13 +17,12 @@ export const jwtSigningKeyProvider: FactoryProvider<Promise<string>> = {
   inject: [appConfig.KEY, authConfig.KEY],
   useFactory: async (app: ConfigType<typeof appConfig>, auth: ConfigType<typeof authConfig>) => {
     if (auth.jwtSecret) return auth.jwtSecret;
-    const file = join(app.dataDir, 'jwt-secret');
-    const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
-    if (existing.length >= 32) return existing;
-    await mkdir(app.dataDir, { recursive: true });
-    const generated = randomBytes(48).toString('base64url');
-    await writeFile(file, `${generated}\n`, { mode: 0o600 });
-    new Logger('Auth').warn(`JWT_SECRET is not set: generated a signing key in ${file} (development default)`);
-    return generated;
+    const { value, created } = await readOrCreateDataDirSecret(app.dataDir, 'jwt-secret');
+    if (created) {
+      new Logger('Auth').warn(
+        `JWT_SECRET is not set: generated a signing key in ${join(app.dataDir, 'jwt-secret')} (development default)`,
+      );
+    }
+    return value;
   },
 };

@@ -29,8 +29,11 @@ export interface TestAppOptions {
   clock?: TestClock;
 }
 
-/** The password of the initial `admin` in every test app (it must still change it at first login). */
-export const TEST_ADMIN_PASSWORD = 'Initial-admin-Pass-for-tests-7';
+/**
+ * The password of the initial `admin` in every test app (it must still change it at first login).
+ * It must pass the password policy, which refuses a password containing the username.
+ */
+export const TEST_ADMIN_PASSWORD = 'Initial-root-Pass-for-tests-7';
 
 /**
  * The whole application, as main.ts builds it, on a fresh database of its own,
@@ -46,6 +49,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     NODE_ENV: 'test',
     // Required whenever DATABASE_URL is set; a test may override it through `env`.
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
+    API_KEY_PEPPER: 'test-only-api-key-pepper-0123456789abcdef',
     ADMIN_INITIAL_PASSWORD: TEST_ADMIN_PASSWORD,
     // The lowest accepted cost keeps suites fast; the default (600000) is exercised by the bench.
     PASSWORD_PBKDF2_ITERATIONS: '100000',
@@ -64,7 +68,14 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   });
   app.useLogger(app.get(AppLogger));
   await configureApp(app, config);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // An app that refuses to start (a test may expect that) must not leave its connections or database behind.
+    await app.close().catch(() => undefined);
+    await database.drop();
+    throw error;
+  }
   return {
     app,
     baseUrl: await app.getUrl(),

@@ -19,6 +19,8 @@ export interface AccessRequirement {
   allowRestricted: readonly AccountRestriction[];
   /** The resource the route acts on, so that grants scoped to it count. */
   scope?: PermissionScope;
+  /** Needs a login session: an API key is refused (keys must not manage keys, passwords or MFA). */
+  interactiveOnly?: boolean;
 }
 
 export const ACCESS_REQUIREMENT = 'sentinel:access';
@@ -33,6 +35,7 @@ export function Authenticated(options: Partial<AccessRequirement> = {}): MethodD
     permissions: options.permissions ?? [],
     allowRestricted: options.allowRestricted ?? [],
     scope: options.scope,
+    interactiveOnly: options.interactiveOnly ?? false,
   };
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { API_KEY_STRATEGY } from '../../api-keys/api-key.strategy';
 import { IS_PUBLIC } from '../../common/decorators/public.decorator';
 import { DomainException } from '../../common/errors/domain.exception';
 import { authConfig } from '../../config';
@@ -14,13 +15,15 @@ import { JWT_STRATEGY } from '../strategies/jwt.strategy';
 type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
 
 /**
- * Global: every route authenticates unless marked @Public(), and a route that
- * declares no access requirement at all is refused (secure by default). A user
- * who must change their password or enroll in MFA reaches only the routes
- * that allow that state.
+ * Global: every route authenticates (bearer token, else API key) unless
+ * marked @Public(), and a route that declares no access requirement at all is
+ * refused (secure by default). A user who must change their password or
+ * enroll in MFA reaches only the routes that allow that state. An API key
+ * reaches only routes whose permissions it carries, and no interactive-only
+ * route; the permission guard then checks its owner's current permissions.
  */
 @Injectable()
-export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
+export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, API_KEY_STRATEGY]) {
   private readonly logger = new Logger(AuthenticationGuard.name);
 
   constructor(
@@ -45,9 +48,15 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
     const user = request.user;
     if (!user) throw new AuthException(AuthErrorCode.Unauthenticated);
     if (request.requestContext) {
-      request.requestContext.actor = { userId: user.id, username: user.username, sessionId: user.sessionId };
+      request.requestContext.actor = {
+        userId: user.id,
+        username: user.username,
+        sessionId: user.sessionId,
+        apiKeyId: user.apiKeyId,
+      };
     }
     this.enforceRestrictions(user, requirement);
+    if (user.apiKeyId) enforceKeyScope(user, requirement);
     return true;
   }
 
@@ -66,5 +75,13 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
     if (mfaRequired && !requirement.allowRestricted.includes(AccountRestriction.MfaEnrollment)) {
       throw new AuthException(AuthErrorCode.MfaEnrollmentRequired);
     }
+  }
+}
+
+function enforceKeyScope(user: AuthenticatedUser, requirement: AccessRequirement): void {
+  if (requirement.interactiveOnly) throw new AuthException(AuthErrorCode.SessionRequired);
+  const carried = user.apiKeyPermissions;
+  if (carried && requirement.permissions.some((permission) => !carried.includes(permission))) {
+    throw new AuthException(AuthErrorCode.ApiKeyScope);
   }
 }

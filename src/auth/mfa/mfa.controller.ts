@@ -15,7 +15,7 @@ export class MfaController {
   constructor(private readonly mfa: MfaService) {}
 
   @Post('enroll')
-  @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment] })
+  @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment], interactiveOnly: true })
   @ApiOperation({ summary: 'Start TOTP enrollment: a new secret for the authenticator app, shown once.' })
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
   @ApiErrorResponses(409)
@@ -24,7 +24,7 @@ export class MfaController {
   }
 
   @Post('confirm')
-  @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment] })
+  @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment], interactiveOnly: true })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Confirm enrollment with a code from the app; returns 10 single-use recovery codes.' })
   @ApiOkResponse({ type: RecoveryCodesDto })
@@ -38,7 +38,7 @@ export class MfaController {
   }
 
   @Delete()
-  @Authenticated()
+  @Authenticated({ interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Turn TOTP off; needs a current code or the password.' })
   @ApiErrorResponses(400, 409)

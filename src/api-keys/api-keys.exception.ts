@@ -1,0 +1,28 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../common/errors/domain.exception';
+
+export enum ApiKeyErrorCode {
+  NotFound = 'API_KEY_NOT_FOUND',
+  PermissionsExceedOwner = 'API_KEY_PERMISSIONS_EXCEED_OWNER',
+  TtlTooLong = 'API_KEY_TTL_TOO_LONG',
+  Revoked = 'API_KEY_REVOKED',
+  OthersKeysForbidden = 'API_KEY_OTHERS_FORBIDDEN',
+}
+
+const OUTCOMES: Record<ApiKeyErrorCode, [HttpStatus, string]> = {
+  [ApiKeyErrorCode.NotFound]: [HttpStatus.NOT_FOUND, 'API key not found'],
+  [ApiKeyErrorCode.PermissionsExceedOwner]: [
+    HttpStatus.FORBIDDEN,
+    'A key cannot hold a permission its owner does not have',
+  ],
+  [ApiKeyErrorCode.TtlTooLong]: [HttpStatus.BAD_REQUEST, 'expiresInDays exceeds the maximum (API_KEY_MAX_TTL_DAYS)'],
+  [ApiKeyErrorCode.Revoked]: [HttpStatus.CONFLICT, 'This key is revoked'],
+  [ApiKeyErrorCode.OthersKeysForbidden]: [HttpStatus.FORBIDDEN, 'Listing other users’ keys needs users:manage'],
+};
+
+export class ApiKeyException extends DomainException<ApiKeyErrorCode> {
+  constructor(code: ApiKeyErrorCode, detail?: string) {
+    const [status, message] = OUTCOMES[code];
+    super(code, status, detail ?? message);
+  }
+}

@@ -1,0 +1,138 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { Clock } from '../common/clock/clock';
+import { type PageDto, page } from '../common/pagination/paginated';
+import { apiKeysConfig } from '../config';
+import { Permission } from '../rbac/permission';
+import { PermissionService } from '../rbac/permission.service';
+import { generateApiKey, newSecretFor } from './api-key-format';
+import { ApiKeyEvent, type ApiKeyChangedEvent } from './api-key.events';
+import { ApiKeyVerifier } from './api-key-verifier.service';
+import { ApiKeyException, ApiKeyErrorCode } from './api-keys.exception';
+import type { CreateApiKeyDto, IssuedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
+import { ApiKey } from './entities/api-key.entity';
+
+const DAY_MS = 86_400_000;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @Inject(apiKeysConfig.KEY) private readonly config: ConfigType<typeof apiKeysConfig>,
+    private readonly verifier: ApiKeyVerifier,
+    private readonly permissions: PermissionService,
+    private readonly clock: Clock,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Issues a key for the caller; the secret is in the answer and nowhere else. */
+  async issue(owner: AuthenticatedUser, input: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
+    const days = input.expiresInDays ?? this.config.defaultTtlDays;
+    if (days > this.config.maxTtlDays) throw new ApiKeyException(ApiKeyErrorCode.TtlTooLong);
+    if (input.permissions) {
+      const held = await this.permissions.effectivePermissions(owner);
+      const excess = input.permissions.filter((permission) => !held.includes(permission));
+      if (excess.length > 0) {
+        throw new ApiKeyException(ApiKeyErrorCode.PermissionsExceedOwner, `The owner lacks: ${excess.join(', ')}`);
+      }
+    }
+    const { publicId, secret, key } = generateApiKey();
+    const record = await this.keys.save(
+      this.keys.create({
+        publicId,
+        secretHash: this.verifier.hashSecret(secret),
+        name: input.name,
+        ownerId: owner.id,
+        permissions: input.permissions ?? null,
+        expiresAt: new Date(this.clock.now().getTime() + days * DAY_MS),
+      }),
+    );
+    this.emit(ApiKeyEvent.Created, record, owner);
+    return {
+      id: record.id,
+      key,
+      name: record.name,
+      permissions: record.permissions,
+      expiresAt: record.expiresAt.toISOString(),
+    };
+  }
+
+  /** The caller's keys, or another user's for a holder of users:manage. */
+  async list(caller: AuthenticatedUser, query: ListApiKeysQueryDto): Promise<PageDto<ApiKey>> {
+    const ownerId = query.ownerId ?? caller.id;
+    if (ownerId !== caller.id) await this.assertMayManageOthers(caller);
+    const [items, total] = await this.keys.findAndCount({
+      where: { ownerId },
+      order: { createdAt: 'DESC' },
+      take: query.limit,
+      skip: query.offset,
+    });
+    return page(items, total, query);
+  }
+
+  /** Revokes at once: the next request with the key, on any instance, is refused. */
+  async revoke(caller: AuthenticatedUser, id: string): Promise<void> {
+    const key = await this.findManageable(caller, id);
+    const result = await this.keys.update(
+      { id, revokedAt: IsNull() },
+      { revokedAt: this.clock.now(), revokedBy: caller.id },
+    );
+    if (result.affected === 1) this.emit(ApiKeyEvent.Revoked, key, caller);
+  }
+
+  /** A new secret for the same key; the old one keeps working for the grace period (0: not at all). */
+  async rotate(caller: AuthenticatedUser, id: string, graceMinutes?: number): Promise<IssuedApiKeyDto> {
+    const key = await this.findManageable(caller, id);
+    if (key.revokedAt) throw new ApiKeyException(ApiKeyErrorCode.Revoked);
+    const grace = graceMinutes ?? this.config.rotationGraceMinutes;
+    const now = this.clock.now();
+    const { secret, key: presented } = newSecretFor(key.publicId);
+    await this.keys.update(
+      { id },
+      {
+        secretHash: this.verifier.hashSecret(secret),
+        previousSecretHash: grace > 0 ? key.secretHash : null,
+        previousSecretValidUntil: grace > 0 ? new Date(now.getTime() + grace * 60_000) : null,
+        rotatedAt: now,
+      },
+    );
+    this.emit(ApiKeyEvent.Rotated, key, caller);
+    return {
+      id: key.id,
+      key: presented,
+      name: key.name,
+      permissions: key.permissions,
+      expiresAt: key.expiresAt.toISOString(),
+    };
+  }
+
+  private async findManageable(caller: AuthenticatedUser, id: string): Promise<ApiKey> {
+    const key = await this.keys.findOneBy({ id });
+    if (!key) throw new ApiKeyException(ApiKeyErrorCode.NotFound);
+    if (key.ownerId !== caller.id) {
+      // Someone else's key is "not found" unless the caller may manage users.
+      const decision = await this.permissions.decide(caller, Permission.UsersManage);
+      if (!decision.allowed) throw new ApiKeyException(ApiKeyErrorCode.NotFound);
+    }
+    return key;
+  }
+
+  private async assertMayManageOthers(caller: AuthenticatedUser): Promise<void> {
+    const decision = await this.permissions.decide(caller, Permission.UsersManage);
+    if (!decision.allowed) throw new ApiKeyException(ApiKeyErrorCode.OthersKeysForbidden);
+  }
+
+  private emit(name: string, key: ApiKey, actor: AuthenticatedUser): void {
+    const event: ApiKeyChangedEvent = {
+      keyId: key.id,
+      publicId: key.publicId,
+      ownerId: key.ownerId,
+      actorId: actor.id,
+    };
+    this.events.emit(name, event);
+  }
+}
