@@ -57,9 +57,10 @@ export async function login(
   baseUrl: string,
   credentials: { username: string; password: string; totpCode?: string; recoveryCode?: string },
 ): Promise<LoginResult> {
+  const { username, password, totpCode, recoveryCode } = credentials;
   const result = await request<Record<string, unknown>>(baseUrl, '/api/v1/auth/login', {
     method: 'POST',
-    json: credentials,
+    json: { username, password, totpCode, recoveryCode },
   });
   return {
     status: result.status,
