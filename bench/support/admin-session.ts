@@ -1,0 +1,36 @@
+const NEW_PASSWORD = 'Bench-quartz-meadow-signal-42';
+
+async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} failed: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Logs the initial admin in and completes the forced password change; returns a usable bearer token. */
+export async function adminToken(baseUrl: string, initialPassword: string): Promise<string> {
+  const api = `${baseUrl}/api/v1`;
+  const first = await postJson<{ accessToken: string }>(`${api}/auth/login`, {
+    username: 'admin',
+    password: initialPassword,
+  });
+  await postJson(
+    `${api}/auth/password`,
+    { currentPassword: initialPassword, newPassword: NEW_PASSWORD },
+    first.accessToken,
+  );
+  const second = await postJson<{ accessToken: string }>(`${api}/auth/login`, {
+    username: 'admin',
+    password: NEW_PASSWORD,
+  });
+  return second.accessToken;
+}
+
+export async function issueApiKey(baseUrl: string, token: string): Promise<string> {
+  const issued = await postJson<{ key: string }>(`${baseUrl}/api/v1/api-keys`, { name: 'bench' }, token);
+  return issued.key;
+}
