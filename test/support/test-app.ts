@@ -50,6 +50,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     // Required whenever DATABASE_URL is set; a test may override it through `env`.
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
     API_KEY_PEPPER: 'test-only-api-key-pepper-0123456789abcdef',
+    AUDIT_CHAIN_KEY: 'test-only-audit-chain-key-0123456789abcdef',
     ADMIN_INITIAL_PASSWORD: TEST_ADMIN_PASSWORD,
     // The lowest accepted cost keeps suites fast; the default (600000) is exercised by the bench.
     PASSWORD_PBKDF2_ITERATIONS: '100000',
