@@ -45,6 +45,7 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
             DATABASE_URL: databaseUrl,
             JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
             API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
+            AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
           }
         : {}),
       ...env,
