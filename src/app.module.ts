@@ -1,9 +1,13 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditTargetGuard } from './audit/audit-target.guard';
+import { AuditModule } from './audit/audit.module';
+import { HandlerReachedInterceptor } from './audit/handler-reached.interceptor';
 import { AuthModule } from './auth/auth.module';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { CommonModule } from './common/common.module';
@@ -22,6 +26,7 @@ import { RbacModule } from './rbac/rbac.module';
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
     EventEmitterModule.forRoot(),
+    ScheduleModule.forRoot(),
     CommonModule,
     ObservabilityModule,
     DatabaseModule,
@@ -32,12 +37,15 @@ import { RbacModule } from './rbac/rbac.module';
     RbacModule,
     PlatformModule,
     ApiKeysModule,
+    AuditModule,
   ],
   providers: [
-    // Guards run in this order: rate limit, authentication, permissions.
+    // Guards run in this order: audit target (refuses nothing), rate limit, authentication, permissions.
+    { provide: APP_GUARD, useExisting: AuditTargetGuard },
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useExisting: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PermissionGuard },
+    { provide: APP_INTERCEPTOR, useExisting: HandlerReachedInterceptor },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {
       provide: APP_PIPE,

@@ -1,0 +1,247 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsIP,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { QueryBoolean } from '../../common/validation/query-boolean.decorator';
+
+export class AuditTimeRangeDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Until this instant (exclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+export class AuditFilterDto extends AuditTimeRangeDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+
+  @ApiPropertyOptional({ description: 'Exact username, ignoring case.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  username?: string;
+
+  @ApiPropertyOptional({ example: 'proposals.approve' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'agent' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  resourceType?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  resourceId?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean()
+  success?: boolean;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'The permission decision (false: a guard refused).' })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean()
+  allowed?: boolean;
+
+  @ApiPropertyOptional({ example: '203.0.113.7' })
+  @IsOptional()
+  @IsIP()
+  ip?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  traceId?: string;
+}
+
+export class ListAuditLogsQueryDto extends AuditFilterDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit = 50;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page: rows older than it.' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'cursor must be a record id' })
+  cursor?: string;
+}
+
+export class ExportAuditLogsQueryDto extends AuditFilterDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'])
+  format: 'ndjson' | 'csv' = 'ndjson';
+}
+
+export class VerifyAuditQueryDto {
+  @ApiPropertyOptional({ description: 'First record id to check (default: the oldest kept).' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'from must be a record id' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Last record id to check (default: the newest).' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'to must be a record id' })
+  to?: string;
+}
+
+export class AuditLogDto {
+  @ApiProperty({ example: '1024' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  userId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: '`system` for actions of the service itself.' })
+  username!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  sessionId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The API key used, by id (never the key).' })
+  apiKeyId!: string | null;
+
+  @ApiProperty({ example: 'proposals.approve' })
+  actionType!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  resourceType!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  resourceId!: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Redacted summary of the input.',
+  })
+  actionDetails!: unknown;
+
+  @ApiProperty({ type: String, nullable: true })
+  ipAddress!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  userAgent!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  requestMethod!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  requestPath!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  responseStatus!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  executionTimeMs!: number | null;
+
+  @ApiProperty()
+  success!: boolean;
+
+  @ApiProperty({ type: Boolean, nullable: true })
+  allowed!: boolean | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  errorMessage!: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  metadata!: unknown;
+
+  @ApiProperty({ type: String, nullable: true })
+  traceId!: string | null;
+
+  @ApiProperty({ description: 'Link of this record in the tamper-evident chain.' })
+  hash!: string;
+}
+
+export class AuditLogPageDto {
+  @ApiProperty({ type: [AuditLogDto] })
+  items!: AuditLogDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next (older) page; null at the end.',
+  })
+  nextCursor!: string | null;
+
+  @ApiProperty()
+  limit!: number;
+}
+
+export class AuditVerificationDto {
+  @ApiProperty({ description: 'True when every checked record and link is intact.' })
+  valid!: boolean;
+
+  @ApiProperty({ description: 'Records checked.' })
+  checked!: number;
+
+  @ApiPropertyOptional({
+    description: 'The first record whose content or link does not verify (altered, inserted, or after a deletion).',
+  })
+  firstBrokenId?: string;
+
+  @ApiPropertyOptional({ enum: ['content', 'link', 'tail'] })
+  problem?: 'content' | 'link' | 'tail';
+}
+
+export class AuditSummaryRowDto {
+  @ApiProperty({ example: '2026-11-23' })
+  day!: string;
+
+  @ApiProperty()
+  actionType!: string;
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  succeeded!: number;
+
+  @ApiProperty()
+  failed!: number;
+
+  @ApiProperty({ description: 'succeeded / total' })
+  successRate!: number;
+
+  @ApiProperty({ type: Number, nullable: true })
+  avgExecutionTimeMs!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  p95ExecutionTimeMs!: number | null;
+}

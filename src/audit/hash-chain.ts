@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import type { AuditRow } from './audit-entry';
+
+/** The prev_hash of the very first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every depth, so equal values always serialise alike (jsonb reorders keys). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, sortKeys(record[key])]),
+  );
+}
+
+/**
+ * The link of one record: an HMAC (keyed, so rewriting history needs the key,
+ * not just database access) over the previous link and every column of the
+ * record exactly as PostgreSQL stored it.
+ */
+export function chainHash(key: string, previousHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  const content = [
+    row.id,
+    row.created_at.toISOString(),
+    row.user_id,
+    row.username,
+    row.session_id,
+    row.api_key_id,
+    row.action_type,
+    row.resource_type,
+    row.resource_id,
+    canonicalJson(row.action_details),
+    row.ip_address,
+    row.user_agent,
+    row.request_method,
+    row.request_path,
+    row.response_status,
+    row.execution_time_ms,
+    row.success,
+    row.allowed,
+    row.error_message,
+    canonicalJson(row.metadata),
+    row.trace_id,
+  ];
+  return createHmac('sha256', key).update(previousHash).update('\n').update(JSON.stringify(content)).digest('hex');
+}
