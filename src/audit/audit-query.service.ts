@@ -150,7 +150,7 @@ function toDto(row: AuditRow): AuditLogDto {
 /** RFC 4180 quoting, and a leading quote on values a spreadsheet would run as a formula. */
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'string' ? value : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
