@@ -10,7 +10,9 @@ export class AuditEventsListener {
 
   constructor(private readonly audit: AuditService) {}
 
-  @OnEvent(AuthEvent.AccountLocked, { async: true, promisify: true })
+  // Handled synchronously, so the row is queued before the login that caused it is answered; that
+  // login's own row is written durably after it, in the same FIFO queue.
+  @OnEvent(AuthEvent.AccountLocked)
   async onAccountLocked(event: AccountLockedEvent): Promise<void> {
     await this.audit
       .recordSystemAction({

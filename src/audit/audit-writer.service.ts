@@ -64,13 +64,12 @@ export class AuditWriter implements OnApplicationShutdown {
     this.drainSoon();
   }
 
-  /** Writes everything queued; used at shutdown and by tests. */
+  /** Writes everything queued, including a batch already being written; used at shutdown and by tests. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0) {
+    do {
       this.drainSoon();
       await this.draining;
-      if (this.retryTimer) return;
-    }
+    } while (this.queue.length > 0 && !this.retryTimer);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,53 @@
+import type { AuditRow } from './audit-entry';
+import { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
+
+const row: Omit<AuditRow, 'prev_hash' | 'hash'> = {
+  id: '42',
+  created_at: new Date('2026-11-23T10:00:00.123Z'),
+  user_id: '0b1c9f52-6f0e-4a0e-9d6c-2f1e8b7a6c5d',
+  username: 'alice',
+  session_id: null,
+  api_key_id: null,
+  action_type: 'agents.create',
+  resource_type: 'agent',
+  resource_id: 'x',
+  action_details: { body: { name: 'scanner', config: { b: 2, a: 1 } } },
+  ip_address: '127.0.0.1',
+  user_agent: 'curl',
+  request_method: 'POST',
+  request_path: '/api/v1/agents',
+  response_status: 201,
+  execution_time_ms: 12,
+  success: true,
+  allowed: true,
+  error_message: null,
+  metadata: { route: '/api/v1/agents' },
+  trace_id: 'abc',
+};
+
+describe('hash chain', () => {
+  const key = 'k'.repeat(32);
+
+  it('serialises objects with sorted keys at every depth, as jsonb would reorder them', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}',
+    );
+  });
+
+  it('gives the same link for the same record whatever the key order of its json columns', () => {
+    const reordered = { ...row, action_details: { body: { config: { a: 1, b: 2 }, name: 'scanner' } } };
+    expect(chainHash(key, GENESIS_HASH, reordered)).toBe(chainHash(key, GENESIS_HASH, row));
+  });
+
+  it.each(Object.keys(row) as (keyof typeof row)[])('changes when %s changes', (field) => {
+    const altered = { ...row, [field]: field === 'created_at' ? new Date(row.created_at.getTime() + 1) : 'changed' };
+    expect(chainHash(key, GENESIS_HASH, altered)).not.toBe(chainHash(key, GENESIS_HASH, row));
+  });
+
+  it('depends on the previous link and on the key', () => {
+    const base = chainHash(key, GENESIS_HASH, row);
+    expect(chainHash(key, 'f'.repeat(64), row)).not.toBe(base);
+    expect(chainHash('other-key'.repeat(4), GENESIS_HASH, row)).not.toBe(base);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
