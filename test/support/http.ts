@@ -27,7 +27,8 @@ export async function request<T = unknown>(
   }
   const response = await fetch(`${baseUrl}${path}`, { method: options.method ?? 'GET', headers, body });
   const text = await response.text();
-  const isJson = response.headers.get('content-type')?.includes('json') ?? false;
+  // application/json and +json types, not application/x-ndjson (a stream of JSON lines).
+  const isJson = /^application\/(?:[\w.-]+\+)?json\b/.test(response.headers.get('content-type') ?? '');
   return {
     status: response.status,
     headers: response.headers,
