@@ -112,6 +112,6 @@ export class LoginService {
 
   private async upgradeHashIfWeak(user: User, password: string): Promise<void> {
     if (!this.hasher.needsRehash(user.passwordHash)) return;
-    await this.credentials.replacePasswordHash(user.id, await this.hasher.hash(password));
+    await this.credentials.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(password));
   }
 }

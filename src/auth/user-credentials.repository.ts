@@ -40,8 +40,9 @@ export class UserCredentialsRepository {
     maxAttempts: number,
     lockoutMs: number,
   ): Promise<FailedAttemptOutcome> {
-    const rows = await this.users.query<
-      { failed_login_attempts: number; locked_until: Date | null; locked_now: boolean }[]
+    // TypeORM answers a raw UPDATE with [rows, affected count], not with the rows alone.
+    const [rows] = await this.users.query<
+      [{ failed_login_attempts: number; locked_until: Date | null; locked_now: boolean }[], number]
     >(
       `WITH counted AS (
          SELECT id,
@@ -74,8 +75,13 @@ export class UserCredentialsRepository {
     );
   }
 
-  async replacePasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id: userId }, { passwordHash });
+  /**
+   * Swaps in a stronger hash of the same password, only if the stored hash is
+   * still `previousHash`: a password changed meanwhile must not be reverted.
+   */
+  async upgradePasswordHash(userId: string, previousHash: string, passwordHash: string): Promise<boolean> {
+    const result = await this.users.update({ id: userId, passwordHash: previousHash }, { passwordHash });
+    return result.affected === 1;
   }
 
   /**

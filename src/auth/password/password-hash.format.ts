@@ -28,15 +28,26 @@ export function formatPbkdf2(iterations: number, salt: Buffer, hash: Buffer): st
   return `pbkdf2-sha256$i=${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+/** Shorter derived keys are refused: an empty one would match every password. */
+const MIN_PBKDF2_HASH_BYTES = 16;
+/** Node's pbkdf2 takes a 32-bit signed iteration count; beyond it, it throws. */
+const MAX_PBKDF2_ITERATIONS = 2 ** 31 - 1;
+
 export function parsePasswordHash(stored: string): ParsedPasswordHash | undefined {
   const pbkdf2 = PBKDF2.exec(stored);
   if (pbkdf2) {
-    return {
+    const parsed: Pbkdf2Hash = {
       algorithm: 'pbkdf2',
       iterations: Number(pbkdf2[1]),
       salt: Buffer.from(pbkdf2[2], 'base64'),
       hash: Buffer.from(pbkdf2[3], 'base64'),
     };
+    const usable =
+      parsed.iterations >= 1 &&
+      parsed.iterations <= MAX_PBKDF2_ITERATIONS &&
+      parsed.salt.length > 0 &&
+      parsed.hash.length >= MIN_PBKDF2_HASH_BYTES;
+    return usable ? parsed : undefined;
   }
   const argon2 = ARGON2ID.exec(stored);
   if (argon2) {

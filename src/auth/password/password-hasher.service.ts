@@ -55,7 +55,11 @@ export class PasswordHasher {
    * that an unknown or locked account cannot be told apart by response time.
    */
   async verifyNothing(password: string): Promise<false> {
-    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
+    // A dummy hash shed under load must not stay cached, or every later call would fail with it.
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex')).catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
     await this.verify(password, await this.dummyHash);
     return false;
   }
@@ -79,7 +83,8 @@ export class PasswordHasher {
   }
 
   private async verifyParsed(password: string, parsed: ParsedPasswordHash): Promise<boolean> {
-    if (parsed.algorithm === 'argon2id') return argon2Verify(parsed.encoded, password);
+    // argon2 throws on an encoded hash it cannot use (e.g. a too-short hash part): that is a mismatch, not a 500.
+    if (parsed.algorithm === 'argon2id') return argon2Verify(parsed.encoded, password).catch(() => false);
     const derived = await pbkdf2Async(password, parsed.salt, parsed.iterations, parsed.hash.length, 'sha256');
     return timingSafeEqual(derived, parsed.hash);
   }

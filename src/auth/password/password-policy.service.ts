@@ -31,7 +31,12 @@ export class PasswordPolicy {
     if (password.length < MIN_PASSWORD_LENGTH)
       return `Password must be at least ${MIN_PASSWORD_LENGTH} characters long`;
     if (password.toLowerCase().includes(owner.username.toLowerCase())) return 'Password must not contain the username';
-    const hints = [owner.username, owner.email, owner.displayName].filter((hint): hint is string => Boolean(hint));
+    const names = [owner.username, owner.email, owner.displayName].filter((hint): hint is string => Boolean(hint));
+    // zxcvbn matches a hint only as a whole, so each word of a name counts too ("Ada Lovelace" -> "ada", "lovelace").
+    const hints = [
+      ...names,
+      ...names.flatMap((name) => name.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length >= 3)),
+    ];
     const result = this.estimator.check(password, hints);
     if (result.score >= MIN_STRENGTH_SCORE) return undefined;
     const advice = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
