@@ -12,6 +12,10 @@ export class AccessCheckService {
   ) {}
 
   async check(query: AccessCheckQueryDto): Promise<AccessCheckDto> {
+    // As when granting: an id without its type names no resource, and dropping it would answer another question.
+    if (query.resourceId !== undefined && query.resourceType === undefined) {
+      throw new RbacException(RbacErrorCode.InvalidScope);
+    }
     const user = await this.directory.find(query.userId);
     if (!user) throw new RbacException(RbacErrorCode.UnknownUser);
     if (!user.isActive) return { allowed: false, via: 'inactive' };

@@ -51,7 +51,11 @@ export class GrantService {
   }
 
   async list(query: ListGrantsQueryDto): Promise<PageDto<PermissionGrant>> {
-    const builder = this.grants.createQueryBuilder('grant').orderBy('grant.created_at', 'DESC');
+    // The id breaks ties between grants made at the same instant, so offset pages neither repeat nor skip.
+    const builder = this.grants
+      .createQueryBuilder('grant')
+      .orderBy('grant.created_at', 'DESC')
+      .addOrderBy('grant.id', 'DESC');
     if (query.userId) builder.andWhere('grant.user_id = :userId', { userId: query.userId });
     if (query.permission) builder.andWhere('grant.permission = :permission', { permission: query.permission });
     if (!query.includeInactive) {

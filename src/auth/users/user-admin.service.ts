@@ -77,13 +77,14 @@ export class UserAdminService {
 
   async update(actor: AuthenticatedUser, id: string, changes: UpdateUserDto): Promise<User> {
     const { before, after } = await this.dataSource.transaction(async (manager) => {
+      const admins = await lockActiveAdmins(manager);
       const target = await this.lockTarget(manager, actor, id);
       if (changes.role === Role.Admin) assertActorIsAdmin(actor);
       const losesAdmin =
         target.role === Role.Admin &&
         target.isActive &&
         ((changes.role !== undefined && changes.role !== Role.Admin) || changes.isActive === false);
-      if (losesAdmin) await assertAnotherActiveAdmin(manager, id);
+      if (losesAdmin) assertAnotherActiveAdmin(admins, id);
       const previous = { role: target.role, isActive: target.isActive };
       manager.merge(User, target, changes);
       return { before: previous, after: await manager.save(target).catch(rethrowUniqueViolation) };
@@ -98,8 +99,9 @@ export class UserAdminService {
   async remove(actor: AuthenticatedUser, id: string): Promise<void> {
     if (actor.id === id) throw new UserAdminException(UserAdminErrorCode.CannotDeleteSelf);
     const removed = await this.dataSource.transaction(async (manager) => {
+      const admins = await lockActiveAdmins(manager);
       const target = await this.lockTarget(manager, actor, id);
-      if (target.role === Role.Admin && target.isActive) await assertAnotherActiveAdmin(manager, id);
+      if (target.role === Role.Admin && target.isActive) assertAnotherActiveAdmin(admins, id);
       await manager.delete(User, { id });
       return target;
     });
@@ -127,9 +129,17 @@ export class UserAdminService {
 
   async unlock(actor: AuthenticatedUser, id: string): Promise<User> {
     const target = await this.get(id);
+    if (target.role === Role.Admin) assertActorIsAdmin(actor);
     await this.users().update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
     this.emit(UserEvent.Unlocked, actor, target, {});
     return this.get(id);
+  }
+
+  /** Ends every session of the user; ending an ADMIN's is for an ADMIN. */
+  async revokeSessions(actor: AuthenticatedUser, id: string): Promise<void> {
+    const target = await this.get(id);
+    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.sessions.revokeAll(id, 'revoked_by_admin', { actorId: actor.id });
   }
 
   private async lockTarget(manager: EntityManager, actor: AuthenticatedUser, id: string): Promise<User> {
@@ -153,13 +163,22 @@ function assertActorIsAdmin(actor: AuthenticatedUser): void {
   if (actor.role !== Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
 }
 
-/** Locks every active ADMIN row, so two concurrent demotions cannot both pass this check. */
-async function assertAnotherActiveAdmin(manager: EntityManager, exceptId: string): Promise<void> {
-  const admins = await manager
+/**
+ * Locks every active ADMIN row, in id order and before the target row: two
+ * admins demoting or deleting each other then queue up instead of each holding
+ * the row the other needs (a deadlock, answered as a 500), and the second sees
+ * the first one's commit.
+ */
+function lockActiveAdmins(manager: EntityManager): Promise<User[]> {
+  return manager
     .createQueryBuilder(User, 'user')
     .setLock('pessimistic_write')
     .where('user.role = :role AND user.is_active', { role: Role.Admin })
+    .orderBy('user.id')
     .getMany();
+}
+
+function assertAnotherActiveAdmin(admins: readonly User[], exceptId: string): void {
   if (!admins.some((admin) => admin.id !== exceptId)) throw new UserAdminException(UserAdminErrorCode.LastAdmin);
 }
 

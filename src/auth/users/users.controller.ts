@@ -117,7 +117,6 @@ export class UsersController {
   @ApiOperation({ summary: 'End every session of the user.' })
   @ApiErrorResponses(400, 404)
   async revokeSessions(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
-    await this.users.get(id);
-    await this.sessions.revokeAll(id, 'revoked_by_admin', { actorId: actor.id });
+    await this.users.revokeSessions(actor, id);
   }
 }

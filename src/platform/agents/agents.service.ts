@@ -80,7 +80,9 @@ export class AgentsService {
     const builder = this.runs
       .createQueryBuilder('run')
       .where('run.agent_id = :agentId', { agentId })
-      .orderBy('run.started_at', 'DESC');
+      // Runs may share a start instant; the id keeps the order total, so offset pages neither repeat nor skip.
+      .orderBy('run.started_at', 'DESC')
+      .addOrderBy('run.id', 'DESC');
     if (query.from) builder.andWhere('run.started_at >= :from', { from: query.from });
     if (query.to) builder.andWhere('run.started_at < :to', { to: query.to });
     if (query.success !== undefined) builder.andWhere('run.success = :success', { success: query.success });

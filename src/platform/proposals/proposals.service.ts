@@ -39,7 +39,8 @@ export class ProposalsService {
   async list(query: ListProposalsQueryDto): Promise<PageDto<CodeProposal>> {
     const [items, total] = await this.proposals.findAndCount({
       where: query.status ? { status: query.status } : {},
-      order: { createdAt: 'DESC' },
+      // The id breaks ties between proposals created at the same instant, so offset pages neither repeat nor skip.
+      order: { createdAt: 'DESC', id: 'DESC' },
       take: query.limit,
       skip: query.offset,
     });

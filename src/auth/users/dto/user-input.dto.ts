@@ -1,6 +1,7 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { QueryBoolean } from '../../../common/validation/query-boolean.decorator';
+import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
 import { ALL_ROLES, Role } from '../../../rbac/role';
 
@@ -36,7 +37,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @UnlessAbsent()
   @IsEmail()
   @Length(3, 254)
   email?: string;
@@ -48,12 +49,12 @@ export class UpdateUserDto {
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ALL_ROLES, description: 'Changing it ends the user’s sessions.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsIn(ALL_ROLES)
   role?: Role;
 
   @ApiPropertyOptional({ description: 'false deactivates the user and ends their sessions.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsBoolean()
   isActive?: boolean;
 }

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
 import { QueryBoolean } from '../../../common/validation/query-boolean.decorator';
 import { AGENT_STATUSES, type Agent, type AgentStatus } from '../agent.entity';
@@ -28,7 +29,30 @@ export class CreateAgentDto {
   config?: Record<string, unknown>;
 }
 
-export class UpdateAgentDto extends PartialType(CreateAgentDto) {}
+/** Every field optional; only the description may be cleared with null. */
+export class UpdateAgentDto {
+  @ApiPropertyOptional()
+  @UnlessAbsent()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ enum: AGENT_STATUSES })
+  @UnlessAbsent()
+  @IsIn(AGENT_STATUSES)
+  status?: AgentStatus;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Replaces the settings as a whole.' })
+  @UnlessAbsent()
+  @IsObject()
+  config?: Record<string, unknown>;
+}
 
 export class ListAgentsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: AGENT_STATUSES })

@@ -1,7 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { buildMessage, IsBoolean, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateBy } from 'class-validator';
+import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
 import type { ApiToggle } from '../api-toggle.entity';
+
+/**
+ * At most six decimals, as numeric(12, 6) keeps. IsNumber's own maxDecimalPlaces
+ * throws (a 500) on a number JavaScript prints with an exponent, such as 1e-7.
+ */
+function HasAtMostSixDecimals(): PropertyDecorator {
+  return ValidateBy({
+    name: 'hasAtMostSixDecimals',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number(value.toFixed(6)) === value,
+      defaultMessage: buildMessage((prefix) => `${prefix}$property must have at most 6 decimal places`),
+    },
+  });
+}
 
 export class CreateApiToggleDto {
   @ApiProperty({ example: 'openai' })
@@ -22,27 +37,29 @@ export class CreateApiToggleDto {
 
   @ApiPropertyOptional({ minimum: 0, description: 'Price of one call, in the platform currency.', example: 0.002 })
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostSixDecimals()
   @Min(0)
   @Max(999_999)
   costPerCall?: number;
 }
 
 export class UpdateApiToggleDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @Length(0, 2000)
-  description?: string;
+  description?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @UnlessAbsent()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @UnlessAbsent()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostSixDecimals()
   @Min(0)
   @Max(999_999)
   costPerCall?: number;
