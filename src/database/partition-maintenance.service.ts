@@ -29,11 +29,20 @@ export class PartitionMaintenanceService {
         partition.name,
       ]);
       if (existing.oid !== null) continue;
-      await this.dataSource.query(
-        `CREATE TABLE IF NOT EXISTS ${quote(partition.name)} PARTITION OF ${quote(table)}
-         FOR VALUES FROM ('${partition.from.toISOString()}') TO ('${partition.to.toISOString()}')`,
-      );
-      created.push(partition.name);
+      const made = await this.dataSource
+        .query(
+          `CREATE TABLE IF NOT EXISTS ${quote(partition.name)} PARTITION OF ${quote(table)}
+           FOR VALUES FROM ('${partition.from.toISOString()}') TO ('${partition.to.toISOString()}')`,
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            // IF NOT EXISTS is not atomic: an instance starting at the same moment may have just made it.
+            if (isConcurrentCreation(error)) return false;
+            throw error;
+          },
+        );
+      if (made) created.push(partition.name);
     }
     if (created.length > 0) this.logger.log(`created partitions ${created.join(', ')}`);
     return created;
@@ -62,6 +71,14 @@ export class PartitionMaintenanceService {
     if (expired.length > 0) this.logger.log(`dropped expired partitions ${expired.join(', ')}`);
     return expired;
   }
+}
+
+const DUPLICATE_TABLE = '42P07';
+const UNIQUE_VIOLATION = '23505';
+
+function isConcurrentCreation(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string } }).driverError?.code;
+  return code === DUPLICATE_TABLE || code === UNIQUE_VIOLATION;
 }
 
 function quote(identifier: string): string {
