@@ -46,14 +46,18 @@ export class PermissionService {
     return grant ? { allowed: true, via: 'grant', grantId: grant.id } : { allowed: false };
   }
 
-  /** Role permissions plus unscoped, active, unexpired grants. */
-  async effectivePermissions(principal: Principal): Promise<Permission[]> {
-    const granted = await this.grants
+  /**
+   * Role permissions plus unscoped, active, unexpired grants; with `includeScoped`, also the
+   * permissions held only on some resources (what someone could do as this principal anywhere).
+   */
+  async effectivePermissions(principal: Principal, options: { includeScoped?: boolean } = {}): Promise<Permission[]> {
+    const query = this.grants
       .createQueryBuilder('grant')
       .select('DISTINCT grant.permission', 'permission')
-      .where('grant.user_id = :userId AND grant.is_active AND grant.resource_type IS NULL', { userId: principal.id })
-      .andWhere('(grant.expires_at IS NULL OR grant.expires_at > :now)', { now: this.clock.now() })
-      .getRawMany<{ permission: Permission }>();
+      .where('grant.user_id = :userId AND grant.is_active', { userId: principal.id })
+      .andWhere('(grant.expires_at IS NULL OR grant.expires_at > :now)', { now: this.clock.now() });
+    if (!options.includeScoped) query.andWhere('grant.resource_type IS NULL');
+    const granted = await query.getRawMany<{ permission: Permission }>();
     return [...new Set([...ROLE_PERMISSIONS[principal.role], ...granted.map((row) => row.permission)])];
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { recordEvents } from '../support/events';
 import type { AccessCheckDto, GrantDto } from '../../src/rbac/dto/grant.dto';
 import type { GrantChangedEvent } from '../../src/rbac/events/rbac.events';
@@ -414,15 +415,68 @@ describe('rbac: grants', () => {
       expect(targetNow.body.role).toBe('OPERATOR');
     });
 
-    it('lets the deputy create and change OPERATORs and AUDITORs', async () => {
-      const created = await createUserViaApi(baseUrl, deputyToken, { role: 'AUDITOR' });
-      const changed = await request<{ role: string }>(baseUrl, `${API}/users/${created.user.id}`, {
+    it('lets the deputy create and change users within its own permissions, and no others', async () => {
+      const created = await createUserViaApi(baseUrl, deputyToken, { role: 'OPERATOR' });
+      const renamed = await request<{ displayName: string }>(baseUrl, `${API}/users/${created.user.id}`, {
         method: 'PATCH',
         token: deputyToken,
-        json: { role: 'OPERATOR' },
+        json: { displayName: 'Renamed by the deputy' },
       });
-      expect(changed.status).toBe(200);
-      expect(changed.body.role).toBe('OPERATOR');
+      expect(renamed.status).toBe(200);
+      // AUDITOR carries audit:read, which the deputy (an OPERATOR) lacks: giving it would grant it.
+      const suffix = randomBytes(4).toString('hex');
+      const auditor = await request(baseUrl, `${API}/users`, {
+        method: 'POST',
+        token: deputyToken,
+        json: { username: `aud-${suffix}`, email: `aud-${suffix}@example.test`, role: 'AUDITOR' },
+      });
+      expectErrorBody(auditor, 403);
+      const promoted = await request(baseUrl, `${API}/users/${created.user.id}`, {
+        method: 'PATCH',
+        token: deputyToken,
+        json: { role: 'AUDITOR' },
+      });
+      expectErrorBody(promoted, 403);
+    });
+
+    it('cannot take over a user who holds more than the deputy, by resetting their password', async () => {
+      const { user: holder } = await operator();
+      await createGrant(baseUrl, adminToken, { userId: holder.id, permission: Permission.SecretsManage });
+      for (const action of ['reset-password', 'unlock']) {
+        expectErrorBody(
+          await request(baseUrl, `${API}/users/${holder.id}/${action}`, { method: 'POST', token: deputyToken }),
+          403,
+        );
+      }
+      expectErrorBody(
+        await request(baseUrl, `${API}/users/${holder.id}/sessions`, { method: 'DELETE', token: deputyToken }),
+        403,
+      );
+      expectErrorBody(
+        await request(baseUrl, `${API}/users/${holder.id}`, {
+          method: 'PATCH',
+          token: deputyToken,
+          json: { isActive: false },
+        }),
+        403,
+      );
+      // A scoped grant counts too: it is still something the deputy could not otherwise do.
+      const { user: scoped } = await operator();
+      await createGrant(baseUrl, adminToken, {
+        userId: scoped.id,
+        permission: Permission.AgentsManage,
+        resourceType: 'agent',
+        resourceId: 'agent-x',
+      });
+      expectErrorBody(
+        await request(baseUrl, `${API}/users/${scoped.id}/reset-password`, { method: 'POST', token: deputyToken }),
+        403,
+      );
+      const { user: peer } = await operator();
+      expect(
+        (await request(baseUrl, `${API}/users/${peer.id}/reset-password`, { method: 'POST', token: deputyToken }))
+          .status,
+      ).toBe(200);
     });
 
     it('lets only an ADMIN grant users:manage', async () => {

@@ -9,6 +9,8 @@ export enum UserAdminErrorCode {
   AdminOnly = 'ADMIN_ONLY',
   CannotDeleteSelf = 'CANNOT_DELETE_SELF',
   WeakPassword = 'WEAK_PASSWORD',
+  TargetOutranksActor = 'TARGET_OUTRANKS_ACTOR',
+  RoleExceedsActor = 'ROLE_EXCEEDS_ACTOR',
 }
 
 const OUTCOMES: Record<UserAdminErrorCode, [HttpStatus, string]> = {
@@ -22,6 +24,14 @@ const OUTCOMES: Record<UserAdminErrorCode, [HttpStatus, string]> = {
   [UserAdminErrorCode.AdminOnly]: [HttpStatus.FORBIDDEN, 'Only an ADMIN can give the ADMIN role or change an ADMIN'],
   [UserAdminErrorCode.CannotDeleteSelf]: [HttpStatus.CONFLICT, 'You cannot delete your own account'],
   [UserAdminErrorCode.WeakPassword]: [HttpStatus.BAD_REQUEST, 'Password does not meet the password policy'],
+  [UserAdminErrorCode.TargetOutranksActor]: [
+    HttpStatus.FORBIDDEN,
+    'This user holds permissions you do not have; only an ADMIN can manage them',
+  ],
+  [UserAdminErrorCode.RoleExceedsActor]: [
+    HttpStatus.FORBIDDEN,
+    'That role carries permissions you do not have; you cannot give it',
+  ],
 };
 
 export class UserAdminException extends DomainException<UserAdminErrorCode> {

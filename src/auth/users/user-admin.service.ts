@@ -5,7 +5,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PageDto, page } from '../../common/pagination/paginated';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
-import { Role } from '../../rbac/role';
+import { PermissionService } from '../../rbac/permission.service';
+import { ROLE_PERMISSIONS, Role } from '../../rbac/role';
 import type { AuthenticatedUser } from '../authenticated-user';
 import { User } from '../entities/user.entity';
 import { PasswordHasher } from '../password/password-hasher.service';
@@ -31,11 +32,12 @@ export class UserAdminService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionService,
+    private readonly permissions: PermissionService,
     private readonly events: EventEmitter2,
   ) {}
 
   async create(actor: AuthenticatedUser, input: CreateUserDto): Promise<CreatedUser> {
-    if (input.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.assertMayAssign(actor, input.role);
     const problem = input.password === undefined ? undefined : this.policy.problem(input.password, input);
     if (problem) throw new UserAdminException(UserAdminErrorCode.WeakPassword, problem);
     const { password, temporaryPassword } = initialPassword(input.password);
@@ -79,7 +81,7 @@ export class UserAdminService {
     const { before, after } = await this.dataSource.transaction(async (manager) => {
       const admins = await lockActiveAdmins(manager);
       const target = await this.lockTarget(manager, actor, id);
-      if (changes.role === Role.Admin) assertActorIsAdmin(actor);
+      if (changes.role !== undefined) await this.assertMayAssign(actor, changes.role);
       const losesAdmin =
         target.role === Role.Admin &&
         target.isActive &&
@@ -111,7 +113,7 @@ export class UserAdminService {
   /** Sets a generated temporary password that must be changed, and ends the user's sessions. */
   async resetPassword(actor: AuthenticatedUser, id: string): Promise<string> {
     const target = await this.get(id);
-    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.assertMayManage(actor, target);
     const temporaryPassword = generateTemporaryPassword();
     await this.users().update(
       { id },
@@ -129,7 +131,7 @@ export class UserAdminService {
 
   async unlock(actor: AuthenticatedUser, id: string): Promise<User> {
     const target = await this.get(id);
-    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.assertMayManage(actor, target);
     await this.users().update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
     this.emit(UserEvent.Unlocked, actor, target, {});
     return this.get(id);
@@ -138,15 +140,42 @@ export class UserAdminService {
   /** Ends every session of the user; ending an ADMIN's is for an ADMIN. */
   async revokeSessions(actor: AuthenticatedUser, id: string): Promise<void> {
     const target = await this.get(id);
-    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.assertMayManage(actor, target);
     await this.sessions.revokeAll(id, 'revoked_by_admin', { actorId: actor.id });
   }
 
   private async lockTarget(manager: EntityManager, actor: AuthenticatedUser, id: string): Promise<User> {
     const target = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!target) throw new UserAdminException(UserAdminErrorCode.UserNotFound);
-    if (target.role === Role.Admin) assertActorIsAdmin(actor);
+    await this.assertMayManage(actor, target);
     return target;
+  }
+
+  /**
+   * A manager who is not an ADMIN acts only on users who hold nothing the
+   * manager lacks: resetting the password of someone with more rights would
+   * otherwise be a way into those rights. ADMINs are for ADMINs.
+   */
+  private async assertMayManage(actor: AuthenticatedUser, target: User): Promise<void> {
+    if (actor.role === Role.Admin) return;
+    if (target.role === Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
+    const [held, theirs] = await Promise.all([
+      this.permissions.effectivePermissions(actor),
+      this.permissions.effectivePermissions(target, { includeScoped: true }),
+    ]);
+    if (theirs.some((permission) => !held.includes(permission))) {
+      throw new UserAdminException(UserAdminErrorCode.TargetOutranksActor);
+    }
+  }
+
+  /** Giving a role grants its permissions: a manager who is not an ADMIN gives only roles within their own. */
+  private async assertMayAssign(actor: AuthenticatedUser, role: Role): Promise<void> {
+    if (actor.role === Role.Admin) return;
+    if (role === Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
+    const held = await this.permissions.effectivePermissions(actor);
+    if (ROLE_PERMISSIONS[role].some((permission) => !held.includes(permission))) {
+      throw new UserAdminException(UserAdminErrorCode.RoleExceedsActor);
+    }
   }
 
   private users() {
@@ -157,10 +186,6 @@ export class UserAdminService {
     const event: UserChangedEvent = { actorId: actor.id, userId: user.id, username: user.username, changes };
     this.events.emit(name, event);
   }
-}
-
-function assertActorIsAdmin(actor: AuthenticatedUser): void {
-  if (actor.role !== Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
 }
 
 /**
