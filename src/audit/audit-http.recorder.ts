@@ -30,7 +30,8 @@ export class AuditHttpRecorder implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.enabled) return;
+    // An application context without HTTP (a CLI, a benchmark) has no adapter and no requests to record.
+    if (!this.config.enabled || !(this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null)) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onSend', (request, reply, payload) => this.record(request, reply, payload));
   }

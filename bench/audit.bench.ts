@@ -1,0 +1,200 @@
+import 'reflect-metadata';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { AuditQueryService } from '../src/audit/audit-query.service';
+import type { AuditEntry } from '../src/audit/audit-entry';
+import { AuditWriter } from '../src/audit/audit-writer.service';
+import { AuditService } from '../src/audit/audit.service';
+import type { ListAuditLogsQueryDto } from '../src/audit/dto/audit-query.dto';
+import { adminToken } from './support/admin-session';
+import { startServer, type BenchServer } from './support/server';
+import { format, quantile, runFor } from './support/stats';
+
+const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
+const ROUNDS = 3;
+const CONNECTIONS = 16;
+const GENERATED_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+
+interface Target {
+  server: BenchServer;
+  token: string;
+}
+
+async function startTarget(auditEnabled: boolean): Promise<Target> {
+  const server = await startServer({
+    ADMIN_INITIAL_PASSWORD: INITIAL_PASSWORD,
+    PASSWORD_PBKDF2_ITERATIONS: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUDIT_ENABLED: String(auditEnabled),
+  });
+  return { server, token: await adminToken(server.baseUrl, INITIAL_PASSWORD) };
+}
+
+/** POST /api/v1/proposals: a state-changing request, answered only after its audit row commits when audit is on. */
+async function writesPerSecond(target: Target): Promise<number> {
+  const body = JSON.stringify({ title: 'bench', diff: '--- a\n+++ b\n' });
+  const completed = await runFor(ROUND_MS, CONNECTIONS, async () => {
+    const response = await fetch(`${target.server.baseUrl}/api/v1/proposals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
+      body,
+    });
+    await response.arrayBuffer();
+    if (response.status !== 201) throw new Error(`unexpected ${response.status}`);
+  });
+  return completed / (ROUND_MS / 1000);
+}
+
+async function httpOverhead(): Promise<void> {
+  const off = await startTarget(false);
+  const on = await startTarget(true);
+  try {
+    await writesPerSecond(off);
+    await writesPerSecond(on);
+    const offRates: number[] = [];
+    const onRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      offRates.push(await writesPerSecond(off));
+      onRates.push(await writesPerSecond(on));
+    }
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    console.log(
+      `audit on vs off, POST /api/v1/proposals, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s`,
+    );
+    console.log(
+      `  audit off: ${offRates.map((rate) => format(rate, 0)).join(', ')} req/s (mean ${format(mean(offRates), 0)})`,
+    );
+    console.log(
+      `  audit on:  ${onRates.map((rate) => format(rate, 0)).join(', ')} req/s (mean ${format(mean(onRates), 0)})`,
+    );
+    console.log(`  on / off = ${format(mean(onRates) / mean(offRates), 2)}x (goal >= 0.85x)`);
+  } finally {
+    await Promise.all([off.server.stop(), on.server.stop()]);
+  }
+}
+
+async function inProcess(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sentinel-bench-audit-'));
+  Object.assign(process.env, { DATA_DIR: dataDir, LOG_LEVEL: 'error', ADMIN_INITIAL_PASSWORD: INITIAL_PASSWORD });
+  if (process.env.BENCH_DATABASE_URL) {
+    Object.assign(process.env, {
+      DATABASE_URL: process.env.BENCH_DATABASE_URL,
+      JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
+      API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
+      AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
+    });
+  }
+  // Configuration is read when the context starts, so the environment above applies.
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  try {
+    await ingestion(app.get(AuditService), app.get(AuditWriter));
+    await queries(app.get(DataSource), app.get(AuditQueryService));
+  } finally {
+    await app.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function ingestion(audit: AuditService, writer: AuditWriter): Promise<void> {
+  const durable = 20_000;
+  let started = performance.now();
+  await Promise.all(
+    Array.from({ length: durable }, (_, i) =>
+      audit.recordSystemAction({ action: 'bench.durable', resourceId: String(i) }),
+    ),
+  );
+  const durableRate = durable / ((performance.now() - started) / 1000);
+
+  const buffered = 100_000;
+  started = performance.now();
+  for (let i = 0; i < buffered; i++) writer.enqueue(systemEntry(i));
+  await writer.flush();
+  const bufferedRate = buffered / ((performance.now() - started) / 1000);
+  console.log('audit ingestion at saturation (in-process, one instance)');
+  console.log(
+    `  durable writes (each awaits its commit, group commit): ${format(durableRate, 0)} rows/s over ${durable} rows`,
+  );
+  console.log(
+    `  buffered writes (reads):                              ${format(bufferedRate, 0)} rows/s over ${buffered} rows`,
+  );
+}
+
+function systemEntry(i: number): AuditEntry {
+  return {
+    createdAt: new Date(),
+    userId: null,
+    username: 'system',
+    sessionId: null,
+    apiKeyId: null,
+    actionType: 'bench.buffered',
+    resourceType: 'thing',
+    resourceId: String(i),
+    actionDetails: { i },
+    ipAddress: '127.0.0.1',
+    userAgent: null,
+    requestMethod: 'GET',
+    requestPath: '/bench',
+    responseStatus: 200,
+    executionTimeMs: 1,
+    success: true,
+    allowed: true,
+    errorMessage: null,
+    metadata: null,
+    traceId: `bench-${i}`,
+  };
+}
+
+async function queries(sql: DataSource, auditQueries: AuditQueryService): Promise<void> {
+  const started = performance.now();
+  await sql.query(
+    `INSERT INTO audit_logs (id, created_at, user_id, username, action_type, resource_type, resource_id, ip_address,
+                             request_method, request_path, response_status, execution_time_ms, success, allowed,
+                             trace_id, prev_hash, hash)
+     SELECT nextval('audit_logs_id_seq'), now() - (n % 86400) * interval '1 second',
+            ('00000000-0000-4000-8000-' || lpad((n % 500)::text, 12, '0'))::uuid, 'user' || (n % 500),
+            (ARRAY['agents.list','agents.update','proposals.approve','auth.login','users.list'])[1 + n % 5],
+            'agent', 'agent-' || (n % 2000), ('10.0.' || (n % 250) || '.' || (n % 200))::inet, 'GET', '/api/v1/agents', 200,
+            n % 50, n % 17 <> 0, true, 'trace-' || n, '', ''
+       FROM generate_series(1, $1) AS n`,
+    [GENERATED_ROWS],
+  );
+  await sql.query('ANALYZE audit_logs');
+  const seconds = (performance.now() - started) / 1000;
+  const total = (await sql.query<{ count: string }[]>('SELECT count(*) FROM audit_logs'))[0].count;
+  console.log(
+    `filtered audit queries on ${total} rows (generated in ${format(seconds, 1)} s), 50 runs each, first page of 50`,
+  );
+  const filters: [string, Partial<ListAuditLogsQueryDto>][] = [
+    ['by user', { userId: '00000000-0000-4000-8000-000000000042' }],
+    ['by action', { action: 'proposals.approve' }],
+    ['by resource', { resourceType: 'agent', resourceId: 'agent-1234' }],
+    ['by trace id', { traceId: `trace-${Math.floor(GENERATED_ROWS / 2)}` }],
+    ['failures in the last hour', { success: false, from: new Date(Date.now() - 3_600_000).toISOString() }],
+  ];
+  for (const [label, filter] of filters) {
+    const latencies: number[] = [];
+    for (let run = 0; run < 50; run++) {
+      const runStarted = performance.now();
+      await auditQueries.list({ limit: 50, ...filter });
+      latencies.push(performance.now() - runStarted);
+    }
+    console.log(
+      `  ${label.padEnd(26)} p50 ${format(quantile(latencies, 0.5), 2)} ms, p95 ${format(quantile(latencies, 0.95), 2)} ms`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  await httpOverhead();
+  await inProcess();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
