@@ -13,6 +13,7 @@ import { Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
 import { AuthenticationGuard } from './guards/authentication.guard';
 import { JWT_SIGNING_KEY } from './jwt-signing-key.provider';
+import { FailedAttemptsService } from './failed-attempts.service';
 import { LoginService } from './login.service';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaService } from './mfa/mfa.service';
@@ -47,6 +48,7 @@ import { UsersController } from './users/users.controller';
   providers: [
     AuthService,
     LoginService,
+    FailedAttemptsService,
     MfaService,
     SessionService,
     PasswordHasher,

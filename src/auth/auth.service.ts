@@ -12,6 +12,7 @@ import type { ProfileDto } from './dto/profile.dto';
 import { User } from './entities/user.entity';
 import { AuthEvent, type LoginSucceededEvent, type RequestOrigin, type UserSecurityEvent } from './events/auth.events';
 import type { VerifiedLogin } from './login.service';
+import { FailedAttemptsService } from './failed-attempts.service';
 import { PasswordHasher } from './password/password-hasher.service';
 import { PasswordPolicy } from './password/password-policy.service';
 import { SessionService } from './sessions/session.service';
@@ -30,6 +31,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly jwt: JwtService,
     private readonly hasher: PasswordHasher,
+    private readonly failures: FailedAttemptsService,
     private readonly policy: PasswordPolicy,
     private readonly permissions: PermissionService,
     private readonly clock: Clock,
@@ -92,6 +94,8 @@ export class AuthService {
   ): Promise<void> {
     const user = await this.users.findOneByOrFail({ id: caller.id });
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
+      const outcome = await this.failures.record(user, origin);
+      if (outcome.lockedNow) await this.sessions.revokeAll(user.id, 'account_locked');
       throw new AuthException(AuthErrorCode.WrongCurrentPassword);
     }
     if (currentPassword === newPassword) throw new AuthException(AuthErrorCode.SamePassword);

@@ -1,17 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../common/clock/clock';
-import { authConfig } from '../config';
 import { AuthException, AuthErrorCode } from './auth.exception';
 import type { User } from './entities/user.entity';
-import {
-  type AccountLockedEvent,
-  AuthEvent,
-  type LoginFailedEvent,
-  type LoginFailureReason,
-  type RequestOrigin,
-} from './events/auth.events';
+import { AuthEvent, type LoginFailedEvent, type LoginFailureReason, type RequestOrigin } from './events/auth.events';
+import { FailedAttemptsService } from './failed-attempts.service';
 import { MfaService } from './mfa/mfa.service';
 import { PasswordHasher } from './password/password-hasher.service';
 import { UserCredentialsRepository } from './user-credentials.repository';
@@ -40,9 +33,9 @@ export class LoginService {
     private readonly credentials: UserCredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly mfa: MfaService,
+    private readonly failures: FailedAttemptsService,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   async verify(attempt: LoginCredentials, origin: RequestOrigin): Promise<VerifiedLogin> {
@@ -81,22 +74,7 @@ export class LoginService {
   }
 
   private async countFailure(user: User, reason: LoginFailureReason, origin: RequestOrigin): Promise<never> {
-    const outcome = await this.credentials.recordFailedAttempt(
-      user.id,
-      this.clock.now(),
-      this.config.maxFailedAttempts,
-      this.config.lockoutMinutes * 60_000,
-    );
-    if (outcome.lockedNow && outcome.lockedUntil) {
-      const event: AccountLockedEvent = {
-        userId: user.id,
-        username: user.username,
-        lockedUntil: outcome.lockedUntil,
-        failedAttempts: outcome.failedAttempts,
-        ...origin,
-      };
-      this.events.emit(AuthEvent.AccountLocked, event);
-    }
+    await this.failures.record(user, origin);
     return this.refuse(user.username, reason, origin, user);
   }
 

@@ -266,6 +266,20 @@ describe('auth: sessions, profile and password change', () => {
       expect((await login(baseUrl, user)).status).toBe(200);
     });
 
+    it('counts wrong current passwords toward the lockout, and a lock ends every session', async () => {
+      const user = await operator();
+      const [token, other] = await sessionsOf(user, 2);
+      for (let attempt = 0; attempt < 4; attempt++) {
+        expectErrorBody(await changePassword(token, `${user.password}-guess-${attempt}`, strongPassword()), 400);
+      }
+      expect((await me(baseUrl, token)).status).toBe(200);
+      expectErrorBody(await changePassword(token, `${user.password}-guess-4`, strongPassword()), 400);
+      await expectSessionEnded(token);
+      await expectSessionEnded(other);
+      expect((await login(baseUrl, user)).status).toBe(401);
+      expect(events.payloads('auth.account.locked', { userId: user.id })).toHaveLength(1);
+    });
+
     it.each([
       ['too short', 'Sh0rt!pw', 'Password must be at least 12 characters long'],
       ['common', 'Password123!', expect.stringMatching(/^Password is too easy to guess/)],

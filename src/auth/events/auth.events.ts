@@ -52,7 +52,8 @@ export type SessionRevocationReason =
   | 'user_deactivated'
   | 'role_changed'
   | 'revoked_by_admin'
-  | 'idle_timeout';
+  | 'idle_timeout'
+  | 'account_locked';
 
 export interface SessionRevokedEvent {
   userId: string;

@@ -7,6 +7,7 @@ import { AuthException, AuthErrorCode } from '../auth.exception';
 import { RecoveryCode } from '../entities/recovery-code.entity';
 import { User } from '../entities/user.entity';
 import { AuthEvent, type RequestOrigin, type UserSecurityEvent } from '../events/auth.events';
+import { FailedAttemptsService } from '../failed-attempts.service';
 import { PasswordHasher } from '../password/password-hasher.service';
 import { UserCredentialsRepository } from '../user-credentials.repository';
 import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes';
@@ -25,6 +26,7 @@ export class MfaService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly credentials: UserCredentialsRepository,
     private readonly hasher: PasswordHasher,
+    private readonly failures: FailedAttemptsService,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
   ) {}
@@ -75,7 +77,10 @@ export class MfaService {
     const proven = proof.code
       ? await this.acceptTotpCode(user, proof.code)
       : await this.hasher.verify(proof.password ?? '', user.passwordHash);
-    if (!proven) throw new AuthException(AuthErrorCode.InvalidMfaCode, 'The code or password is not correct');
+    if (!proven) {
+      await this.failures.record(user, origin);
+      throw new AuthException(AuthErrorCode.InvalidMfaCode, 'The code or password is not correct');
+    }
     await this.dataSource.transaction(async (manager) => {
       await manager.update(
         User,
