@@ -29,3 +29,10 @@ export function ToList(): PropertyDecorator {
       : value,
   );
 }
+
+/** Reads a plain decimal number strictly ("0.25", "1", ".5"): "1e3", "0x10" and "1.5abc" stay invalid. */
+export function ToDecimal(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)$/.test(value.trim()) ? Number(value) : value,
+  );
+}

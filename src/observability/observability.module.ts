@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AppLogger } from './logging/app-logger.service';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Global()
-@Module({ providers: [AppLogger], exports: [AppLogger] })
+@Module({ imports: [LoggingModule, MetricsModule], providers: [AppLogger], exports: [AppLogger, MetricsModule] })
 export class ObservabilityModule {}

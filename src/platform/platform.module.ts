@@ -16,6 +16,6 @@ import { ProposalsService } from './proposals/proposals.service';
   imports: [TypeOrmModule.forFeature([Agent, AgentRun, CodeProposal, ApiToggle])],
   controllers: [AgentsController, ProposalsController, ApiTogglesController],
   providers: [AgentsService, ProposalsService, ApiTogglesService],
-  exports: [AgentsService],
+  exports: [AgentsService, ApiTogglesService],
 })
 export class PlatformModule {}

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { API_PREFIX } from '../../src/app.setup';
 import { AuditWriter } from '../../src/audit/audit-writer.service';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
-import { discoverRoutes } from '../support/routes';
+import { discoverRoutes, servedPath } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createUser, tokenFor } from '../support/users';
 import { auditRows, cutDatabase } from './audit-support';
@@ -40,23 +39,24 @@ describe('audit: recording', () => {
     const sent = await Promise.all(
       routes.map(async (route) => {
         const traceId = `walk-${randomUUID()}`;
-        const path = `/${API_PREFIX}${route.path.replace(/:\w+/g, SOME_UUID)}`;
+        const template = servedPath(testApp.app, route);
+        const path = template.replace(/:\w+/g, SOME_UUID);
         await request(baseUrl, path, {
           method: route.method,
           headers: { 'x-request-id': traceId },
           json: route.method === 'GET' ? undefined : {},
         });
-        return { route, traceId };
+        return { route, template, traceId };
       }),
     );
     const rows = await auditRows(testApp.app, "trace_id LIKE 'walk-%'");
-    for (const { route, traceId } of sent) {
+    for (const { route, template, traceId } of sent) {
       const matching = rows.filter((row) => row.trace_id === traceId);
       expect({ route: `${route.method} ${route.path}`, rows: matching.length }).toEqual({
         route: `${route.method} ${route.path}`,
         rows: 1,
       });
-      expect(matching[0].metadata?.route).toBe(`/${API_PREFIX}${route.path}`);
+      expect(matching[0].metadata?.route).toBe(template);
       expect(matching[0].request_method).toBe(route.method);
     }
   });

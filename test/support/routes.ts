@@ -2,6 +2,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { API_PREFIX } from '../../src/app.setup';
 import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/auth/decorators/access.decorator';
 import { IS_PUBLIC } from '../../src/common/decorators/public.decorator';
 
@@ -52,4 +53,14 @@ export function discoverRoutes(app: NestFastifyApplication): DiscoveredRoute[] {
     }
   }
   return routes;
+}
+
+/**
+ * The path the app serves a discovered route at: under the global prefix, or
+ * bare for the operational routes kept outside it (/health/*, /metrics).
+ */
+export function servedPath(app: NestFastifyApplication, route: DiscoveredRoute): string {
+  const prefixed = `/${API_PREFIX}${route.path}`;
+  const fastify = app.getHttpAdapter().getInstance();
+  return fastify.hasRoute({ method: route.method, url: prefixed }) ? prefixed : route.path;
 }

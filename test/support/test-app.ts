@@ -20,6 +20,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Extra controllers mounted beside AppModule's, for routes that exist only in a test. */
   controllers?: Type<unknown>[];
+  /** Extra providers beside AppModule's, for services that exist only in a test (reach them with app.get). */
+  providers?: Type<unknown>[];
   /**
    * Runs on this existing database instead of a fresh one, which the app then
    * does not drop on close: for several apps sharing one database.
@@ -46,6 +48,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     : await createTestDatabase();
   Object.assign(process.env, {
     LOG_LEVEL: 'error',
+    // No log file: a test that wants one names a temporary path.
+    LOGS_FILE: '',
     NODE_ENV: 'test',
     // Required whenever DATABASE_URL is set; a test may override it through `env`.
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
@@ -60,7 +64,11 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ...env,
     DATABASE_URL: database.url,
   });
-  const builder = Test.createTestingModule({ imports: [AppModule], controllers: options.controllers });
+  const builder = Test.createTestingModule({
+    imports: [AppModule],
+    controllers: options.controllers,
+    providers: options.providers,
+  });
   if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
   const config = appConfig();

@@ -5,17 +5,19 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { assertValidConfiguration, ConfigValidationError, configNamespaces } from '../../config';
 import { loadEnvFile } from '../../config/env-file';
-import { ObservabilityModule } from '../../observability/observability.module';
+import { CommonModule } from '../../common/common.module';
 import { AppLogger } from '../../observability/logging/app-logger.service';
 import { DatabaseModule } from '../database.module';
 import { runMigrationsExclusively } from '../migration-runner';
 
+// The logger alone, not ObservabilityModule: its modules start work on tables these very migrations create.
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configNamespaces }),
-    ObservabilityModule,
+    CommonModule,
     DatabaseModule,
   ],
+  providers: [AppLogger],
 })
 class MigrationCliModule {}
 

@@ -1,4 +1,6 @@
+import { parse } from 'node:path';
 import { createLogger, format, type Logger, transports } from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogLevel } from '../../config/logging.config';
 import { currentRequestContext } from '../../common/request-context/request-context';
 import { redactSensitiveFields } from '../../common/redaction/redact.util';
@@ -11,6 +13,17 @@ export const LOG_LEVEL_SEVERITY: Record<LogLevel, number> = {
   info: 3,
   debug: 4,
 };
+
+export interface WinstonOptions {
+  level: LogLevel;
+  format: 'json' | 'pretty';
+  /** The current log file's path; undefined for stdout only. */
+  file?: string;
+  /** Days a rotated file is kept. */
+  retentionDays: number;
+  /** The application's clock, so that a line's timestamp agrees with the time the rest of the app sees. */
+  now?: () => Date;
+}
 
 const withTraceAndRedaction = format((info) => {
   const traceId = currentRequestContext()?.traceId;
@@ -31,15 +44,42 @@ const pretty = format.printf(({ timestamp, level, message, module, traceId, cont
   return stack ? `${line}\n${text(stack)}` : line;
 });
 
-export function createWinstonLogger(options: { level: LogLevel; format: 'json' | 'pretty' }): Logger {
-  return createLogger({
+/**
+ * `logs/app.log` becomes `logs/app-YYYY-MM-DD.log` (UTC days), one file a day,
+ * with `logs/app.log` a symlink to today's, so `tail -F logs/app.log` follows
+ * the rotation. Always JSON lines: the file is for machines, whatever stdout shows.
+ */
+export function createFileTransport(file: string, retentionDays: number): DailyRotateFile {
+  const { dir, name, ext, base } = parse(file);
+  const dirname = dir === '' ? '.' : dir;
+  return new DailyRotateFile({
+    dirname,
+    filename: `${name}-%DATE%${ext}`,
+    datePattern: 'YYYY-MM-DD',
+    utc: true,
+    maxFiles: `${retentionDays}d`,
+    createSymlink: true,
+    symlinkName: base,
+    // A stable name (the default hashes the options), so a changed setting does not orphan the old index.
+    auditFile: `${dirname}/.${name}-rotation.json`,
+    format: format.json(),
+  });
+}
+
+export function createWinstonLogger(options: WinstonOptions): Logger {
+  const now = options.now ?? (() => new Date());
+  const logger = createLogger({
     levels: LOG_LEVEL_SEVERITY,
     level: options.level,
-    format: format.combine(
-      format.timestamp(),
-      withTraceAndRedaction(),
-      options.format === 'pretty' ? pretty : format.json(),
-    ),
-    transports: [new transports.Console()],
+    format: format.combine(format.timestamp({ format: () => now().toISOString() }), withTraceAndRedaction()),
+    transports: [
+      new transports.Console({ format: options.format === 'pretty' ? pretty : format.json() }),
+      ...(options.file === undefined ? [] : [createFileTransport(options.file, options.retentionDays)]),
+    ],
   });
+  // A transport that fails (disk full, directory gone) must neither crash the process nor fail unnoticed.
+  logger.on('error', (error: unknown) => {
+    process.stderr.write(`log transport failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+  return logger;
 }

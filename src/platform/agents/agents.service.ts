@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { type PageDto, page } from '../../common/pagination/paginated';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
+import { TrackAgentRun } from '../../observability/metrics/decorators/track-agent-run.decorator';
 import { PlatformException, PlatformErrorCode } from '../platform.exception';
 import { Agent } from './agent.entity';
 import { AgentRun } from './agent-run.entity';
@@ -60,6 +61,8 @@ export class AgentsService {
     if (result.affected === 0) throw new PlatformException(PlatformErrorCode.AgentNotFound);
   }
 
+  /** Each recorded run also feeds the agent-run metrics (Prometheus and agent performance). */
+  @TrackAgentRun()
   async recordRun(agentId: string, input: RecordAgentRunDto, recordedBy: string): Promise<AgentRun> {
     await this.get(agentId);
     return this.runs.save(
@@ -73,6 +76,13 @@ export class AgentsService {
         recordedBy,
       }),
     );
+  }
+
+  /** The names of the agents among `ids` that exist, by id. */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const agents = await this.agents.find({ select: { id: true, name: true }, where: { id: In([...ids]) } });
+    return new Map(agents.map((agent) => [agent.id, agent.name]));
   }
 
   async listRuns(agentId: string, query: ListAgentRunsQueryDto): Promise<PageDto<AgentRun>> {

@@ -42,6 +42,16 @@ export class ApiTogglesService {
     return toggle;
   }
 
+  /** The price of one call to the API of that name (names are unique ignoring case), exact; undefined without a toggle. */
+  async costPerCallOf(name: string): Promise<string | undefined> {
+    const toggle = await this.toggles
+      .createQueryBuilder('toggle')
+      .select(['toggle.id', 'toggle.costPerCall'])
+      .where('lower(toggle.name) = lower(:name)', { name })
+      .getOne();
+    return toggle?.costPerCall;
+  }
+
   async update(actorId: string, id: string, changes: UpdateApiToggleDto): Promise<ApiToggle> {
     const toggle = await this.get(id);
     const { costPerCall, ...rest } = changes;

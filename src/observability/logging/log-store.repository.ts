@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import type { LogLevel } from '../../config/logging.config';
+import { type LogFilter, logFilterSql } from './log-filter';
+import type { LogRecord } from './log-sink.transport';
+
+export const APP_LOGS_TABLE = 'app_logs';
+
+export interface LogRow {
+  id: string;
+  created_at: Date;
+  level: LogLevel;
+  message: string;
+  module: string | null;
+  trace_id: string | null;
+  context: unknown;
+}
+
+/** The stored log entries (table app_logs, range-partitioned by month). */
+@Injectable()
+export class LogStoreRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One statement for the whole batch. */
+  async insert(records: readonly LogRecord[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO app_logs (created_at, level, message, module, trace_id, context)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
+      [
+        records.map((record) => record.createdAt),
+        records.map((record) => record.level),
+        records.map((record) => withoutNul(record.message)),
+        records.map((record) => nullableText(record.module)),
+        records.map((record) => nullableText(record.traceId)),
+        records.map((record) => toJson(record.context)),
+      ],
+    );
+  }
+
+  /** One page, newest first, and the number of entries matching the filter. */
+  async page(filter: LogFilter, limit: number, offset: number): Promise<{ rows: LogRow[]; total: number }> {
+    const { where, params } = logFilterSql(filter);
+    const [rows, counted] = await Promise.all([
+      this.dataSource.query<LogRow[]>(
+        `SELECT id, created_at, level, message, module, trace_id, context FROM app_logs WHERE ${where}
+          ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, limit, offset],
+      ),
+      this.dataSource.query<{ total: string }[]>(`SELECT count(*) AS total FROM app_logs WHERE ${where}`, params),
+    ]);
+    return { rows, total: Number(counted[0].total) };
+  }
+}
+
+/**
+ * True when PostgreSQL refused the rows themselves (SQLSTATE class 22, data
+ * exception, or 23, integrity violation: e.g. no partition for their month),
+ * so that sending the same batch again cannot succeed.
+ */
+export function isRefusedByDatabase(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+// PostgreSQL's text and jsonb refuse the NUL character: one such entry would otherwise fail its whole batch forever.
+function withoutNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '') : text;
+}
+
+function nullableText(text: string | null): string | null {
+  return text === null ? null : withoutNul(text);
+}
+
+function toJson(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (_key, field: unknown) => {
+    if (typeof field === 'string') return withoutNul(field);
+    // JSON.stringify throws on a bigint; a log entry must not.
+    if (typeof field === 'bigint') return field.toString();
+    return field;
+  });
+}

@@ -1,0 +1,14 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional } from 'class-validator';
+
+export class MetricsRangeQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Until this instant (exclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}

@@ -1,0 +1,19 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../../common/errors/domain.exception';
+
+export enum MetricsErrorCode {
+  AgentNotFound = 'METRICS_AGENT_NOT_FOUND',
+  InvalidRange = 'METRICS_INVALID_RANGE',
+}
+
+const OUTCOMES: Record<MetricsErrorCode, [HttpStatus, string]> = {
+  [MetricsErrorCode.AgentNotFound]: [HttpStatus.NOT_FOUND, 'No such agent, and no runs recorded for that id'],
+  [MetricsErrorCode.InvalidRange]: [HttpStatus.BAD_REQUEST, 'from must be earlier than to'],
+};
+
+export class MetricsException extends DomainException<MetricsErrorCode> {
+  constructor(code: MetricsErrorCode) {
+    const [status, message] = OUTCOMES[code];
+    super(code, status, message);
+  }
+}

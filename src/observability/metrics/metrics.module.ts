@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AuthModule } from '../../auth/auth.module';
+import { PlatformModule } from '../../platform/platform.module';
+import { PermissionsModule } from '../../rbac/permissions.module';
+import { MetricsAccessGuard } from './access/metrics-access.guard';
+import { HttpMetricsRecorder } from './http/http-metrics.recorder';
+import { MetricsController } from './metrics.controller';
+import { MetricsInstrumentation } from './metrics-instrumentation';
+import { MetricsRecorder } from './metrics-recorder.service';
+import { PrometheusController } from './prometheus.controller';
+import { PrometheusMetrics } from './prometheus-metrics';
+import { AgentPerformanceService } from './reports/agent-performance.service';
+import { MetricsReportsService } from './reports/metrics-reports.service';
+import { MetricsSummaryService } from './reports/metrics-summary.service';
+import { MetricsRetentionService } from './store/metrics-retention.service';
+import { MetricsStore } from './store/metrics-store';
+import { MetricsWriter } from './store/metrics-writer.service';
+
+/** Prometheus metrics, stored request / agent-run / API-call records, and the reports read from them. */
+@Module({
+  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule],
+  controllers: [PrometheusController, MetricsController],
+  providers: [
+    PrometheusMetrics,
+    MetricsStore,
+    MetricsWriter,
+    MetricsRetentionService,
+    HttpMetricsRecorder,
+    MetricsRecorder,
+    MetricsInstrumentation,
+    MetricsAccessGuard,
+    AgentPerformanceService,
+    MetricsSummaryService,
+    MetricsReportsService,
+  ],
+  exports: [MetricsRecorder],
+})
+export class MetricsModule {}
