@@ -7,7 +7,7 @@ import { registerRequestContextHooks } from './common/request-context/request-co
 
 export const API_PREFIX = 'api/v1';
 /** Operational routes that live outside the versioned API. */
-const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics', 'dashboard'];
+const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics', 'dashboard', 'dashboard/:asset'];
 
 export const BEARER_AUTH = 'bearer';
 export const API_KEY_AUTH = 'api-key';

@@ -7,6 +7,7 @@ import { AgentPerformanceDto } from './dto/agent-performance.dto';
 import { ExternalApiCallDto, ReportApiCallDto } from './dto/api-call.dto';
 import { MetricsRangeQueryDto } from './dto/metrics-range.dto';
 import { MetricsExportDto, MetricsSummaryDto } from './dto/metrics-summary.dto';
+import { RequestTimeseriesDto, RequestTimeseriesQueryDto } from './dto/request-timeseries.dto';
 import { MetricsReportsService } from './reports/metrics-reports.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
@@ -44,6 +45,17 @@ export class MetricsController {
   @ApiErrorResponses(400)
   summary(@Query() query: MetricsRangeQueryDto): Promise<MetricsSummaryDto> {
     return this.reports.summary(query);
+  }
+
+  @Get('timeseries')
+  @ApiOperation({
+    summary: 'Requests, errors and p50/p95/p99 latency per time bucket (default: the last 24 hours, 60 s buckets).',
+    description: 'From the sampled request records; counts are weighted, so they estimate every request.',
+  })
+  @ApiOkResponse({ type: RequestTimeseriesDto })
+  @ApiErrorResponses(400)
+  timeseries(@Query() query: RequestTimeseriesQueryDto): Promise<RequestTimeseriesDto> {
+    return this.reports.requestTimeseries(query);
   }
 
   @Get('export')

@@ -13,6 +13,7 @@ import { PrometheusMetrics } from './prometheus-metrics';
 import { AgentPerformanceService } from './reports/agent-performance.service';
 import { MetricsReportsService } from './reports/metrics-reports.service';
 import { MetricsSummaryService } from './reports/metrics-summary.service';
+import { RequestTimeseriesService } from './reports/request-timeseries.service';
 import { MetricsRetentionService } from './store/metrics-retention.service';
 import { MetricsStore } from './store/metrics-store';
 import { MetricsWriter } from './store/metrics-writer.service';
@@ -32,6 +33,7 @@ import { MetricsWriter } from './store/metrics-writer.service';
     MetricsAccessGuard,
     AgentPerformanceService,
     MetricsSummaryService,
+    RequestTimeseriesService,
     MetricsReportsService,
   ],
   exports: [MetricsRecorder],

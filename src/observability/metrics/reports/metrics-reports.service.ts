@@ -4,9 +4,11 @@ import type { AgentPerformanceDto } from '../dto/agent-performance.dto';
 import { ExternalApiCallDto, type ReportApiCallDto } from '../dto/api-call.dto';
 import type { MetricsRangeQueryDto } from '../dto/metrics-range.dto';
 import type { MetricsExportDto, MetricsSummaryDto } from '../dto/metrics-summary.dto';
+import type { RequestTimeseriesDto, RequestTimeseriesQueryDto } from '../dto/request-timeseries.dto';
 import { MetricsRecorder } from '../metrics-recorder.service';
 import { AgentPerformanceService } from './agent-performance.service';
 import { MetricsSummaryService } from './metrics-summary.service';
+import { RequestTimeseriesService } from './request-timeseries.service';
 import { boundedRange, openRange } from './time-range';
 
 /** What the metrics API answers: agent performance, the request and cost summary, its export, reported calls. */
@@ -15,6 +17,7 @@ export class MetricsReportsService {
   constructor(
     private readonly agents: AgentPerformanceService,
     private readonly summaries: MetricsSummaryService,
+    private readonly timeseries: RequestTimeseriesService,
     private readonly recorder: MetricsRecorder,
     private readonly clock: Clock,
   ) {}
@@ -29,6 +32,10 @@ export class MetricsReportsService {
 
   summary(query: MetricsRangeQueryDto): Promise<MetricsSummaryDto> {
     return this.summaries.summary(boundedRange(query, this.clock.now()));
+  }
+
+  requestTimeseries(query: RequestTimeseriesQueryDto): Promise<RequestTimeseriesDto> {
+    return this.timeseries.series(boundedRange(query, this.clock.now()), query.bucketSeconds);
   }
 
   /** The summary plus agent performance over the same range, as one document. */

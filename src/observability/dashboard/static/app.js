@@ -1,0 +1,175 @@
+// Sentinel dashboard: logs in through the API, then redraws from the metrics and log endpoints.
+// Plain browser JavaScript and Chart.js; the token lives in sessionStorage (this tab only).
+'use strict';
+
+const REFRESH_SECONDS = 10;
+const TOKEN_KEY = 'sentinel.token';
+const charts = {};
+let timer;
+
+const $ = (id) => document.getElementById(id);
+
+async function api(path, options = {}) {
+  const headers = { 'content-type': 'application/json' };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`/api/v1${path}`, { ...options, headers });
+  const body = response.status === 204 ? null : await response.json();
+  if (response.status === 401) showLogin('Your session ended; log in again.');
+  if (!response.ok) throw new Error(body?.message ?? `${path} answered ${response.status}`);
+  return body;
+}
+
+function showLogin(message = '') {
+  clearInterval(timer);
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('board').hidden = true;
+  $('logout').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message;
+}
+
+async function login(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const credentials = { username: form.get('username'), password: form.get('password') };
+  if (form.get('totpCode')) credentials.totpCode = form.get('totpCode');
+  try {
+    const session = await api('/auth/login', { method: 'POST', body: JSON.stringify(credentials) });
+    sessionStorage.setItem(TOKEN_KEY, session.accessToken);
+    if (session.user.mustChangePassword) {
+      showLogin('This account must change its password first (POST /api/v1/auth/password).');
+      return;
+    }
+    showBoard();
+  } catch (error) {
+    $('login-error').textContent = error.message;
+  }
+}
+
+function showBoard() {
+  $('login').hidden = true;
+  $('board').hidden = false;
+  $('logout').hidden = false;
+  $('refresh-seconds').textContent = String(REFRESH_SECONDS);
+  void refresh();
+  timer = setInterval(refresh, REFRESH_SECONDS * 1000);
+}
+
+async function refresh() {
+  const now = new Date();
+  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  try {
+    const [series, agents, summary, logs] = await Promise.all([
+      api(`/metrics/timeseries?from=${hourAgo}&to=${now.toISOString()}&bucketSeconds=60`),
+      api('/metrics/agents'),
+      api(`/metrics/summary?from=${weekAgo}&to=${now.toISOString()}`),
+      api('/logs?level=warning&limit=20'),
+    ]);
+    drawSeries(series.buckets);
+    drawCost(summary.apiCostPerDay);
+    drawAgents(agents);
+    drawLogs(logs.items);
+    $('status').textContent = `Updated ${now.toLocaleTimeString()}`;
+  } catch (error) {
+    $('status').textContent = `Refresh failed: ${error.message}`;
+  }
+}
+
+function lineChart(id, labels, datasets) {
+  if (!charts[id]) {
+    charts[id] = new Chart($(id), {
+      type: 'line',
+      data: { labels, datasets },
+      options: {
+        animation: false,
+        scales: { y: { beginAtZero: true } },
+        plugins: { legend: { display: datasets.length > 1 } },
+      },
+    });
+    return;
+  }
+  charts[id].data.labels = labels;
+  charts[id].data.datasets.forEach((dataset, index) => (dataset.data = datasets[index].data));
+  charts[id].update();
+}
+
+function drawSeries(buckets) {
+  const labels = buckets.map((bucket) =>
+    new Date(bucket.start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+  );
+  lineChart('rate-chart', labels, [
+    { label: 'requests/min', data: buckets.map((bucket) => bucket.requests), borderColor: '#2f6fdf' },
+  ]);
+  lineChart('latency-chart', labels, [
+    { label: 'p50', data: buckets.map((bucket) => bucket.p50Ms), borderColor: '#2f9d57' },
+    { label: 'p95', data: buckets.map((bucket) => bucket.p95Ms), borderColor: '#d08a00' },
+    { label: 'p99', data: buckets.map((bucket) => bucket.p99Ms), borderColor: '#b3261e' },
+  ]);
+  lineChart('error-chart', labels, [
+    {
+      label: 'errors %',
+      data: buckets.map((bucket) => (bucket.requests ? (100 * bucket.errors) / bucket.requests : 0)),
+      borderColor: '#b3261e',
+    },
+  ]);
+}
+
+function drawCost(costPerDay) {
+  const days = [...new Set(costPerDay.map((row) => row.day))].sort();
+  const apis = [...new Set(costPerDay.map((row) => row.api))].sort();
+  const datasets = apis.map((name) => ({
+    label: name,
+    data: days.map((day) => costPerDay.find((row) => row.day === day && row.api === name)?.cost ?? 0),
+  }));
+  if (charts['cost-chart']) charts['cost-chart'].destroy();
+  charts['cost-chart'] = new Chart($('cost-chart'), {
+    type: 'bar',
+    data: { labels: days, datasets },
+    options: { animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+  });
+}
+
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+function drawAgents(agents) {
+  const rows = [...agents].sort((a, b) => (b.efficiencyScore ?? -1) - (a.efficiencyScore ?? -1));
+  $('agents').tBodies[0].replaceChildren(
+    ...rows.map((agent) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(agent.agentName ?? agent.agentId),
+        cell(agent.efficiencyScore === null ? '–' : agent.efficiencyScore.toFixed(3)),
+        cell(agent.successRate === null ? '–' : `${(100 * agent.successRate).toFixed(1)}%`),
+        cell(String(agent.runs)),
+        cell(agent.avgDurationMs === null ? '–' : agent.avgDurationMs.toFixed(0)),
+        cell(agent.p95DurationMs === null ? '–' : agent.p95DurationMs.toFixed(0)),
+        cell(String(agent.totalFindings)),
+      );
+      return tr;
+    }),
+  );
+}
+
+function drawLogs(entries) {
+  $('logs').replaceChildren(
+    ...entries.map((entry) => {
+      const li = document.createElement('li');
+      li.className = `level-${entry.level}`;
+      li.textContent = `${entry.createdAt} ${entry.level.toUpperCase()} [${entry.module ?? '-'}] ${entry.message}`;
+      return li;
+    }),
+  );
+}
+
+$('login').addEventListener('submit', login);
+$('logout').addEventListener('click', () => {
+  void api('/auth/logout', { method: 'POST' }).finally(() => showLogin());
+});
+if (sessionStorage.getItem(TOKEN_KEY)) showBoard();
+else showLogin();
