@@ -3,8 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
-import { appConfig, assertValidConfiguration, ConfigValidationError } from './config';
-import { loadEnvFile } from './config/env-file';
+import { appConfig, loadConfigurationOrExit } from './config';
 import { AppLogger } from './observability/logging/app-logger.service';
 
 async function bootstrap(): Promise<void> {
@@ -39,19 +38,7 @@ function forceExitIfShutdownStalls(timeoutMs: number): void {
   }
 }
 
-/** A bad variable stops the process with one line naming it, before any module starts. */
-function validateConfigurationOrExit(): void {
-  try {
-    assertValidConfiguration();
-  } catch (error) {
-    if (!(error instanceof ConfigValidationError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}
-
-loadEnvFile();
-validateConfigurationOrExit();
+loadConfigurationOrExit();
 bootstrap().catch((error: unknown) => {
   process.stderr.write(`Sentinel failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

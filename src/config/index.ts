@@ -7,7 +7,10 @@ import { loggingConfig } from './logging.config';
 import { metricsConfig } from './metrics.config';
 
 export { apiKeysConfig, appConfig, auditConfig, authConfig, databaseConfig, loggingConfig, metricsConfig };
-export { ConfigValidationError } from './config-validation.util';
+import { ConfigValidationError } from './config-validation.util';
+import { loadEnvFile } from './env-file';
+
+export { ConfigValidationError };
 
 /** Every namespace, loaded by ConfigModule and checked eagerly by main.ts before Nest starts. */
 export const configNamespaces = [
@@ -23,4 +26,19 @@ export const configNamespaces = [
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */
 export function assertValidConfiguration(): void {
   for (const namespace of configNamespaces) namespace();
+}
+
+/**
+ * For entry points (the server, the migration CLI): reads `.env`, then stops the
+ * process with one line naming the first bad variable, before any module starts.
+ */
+export function loadConfigurationOrExit(): void {
+  loadEnvFile();
+  try {
+    assertValidConfiguration();
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }

@@ -1,32 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsIP,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { TimeRangeQueryDto } from '../../common/time-range/time-range-query.dto';
 import { QueryBoolean } from '../../common/validation/query-boolean.decorator';
 
-export class AuditTimeRangeDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Until this instant (exclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
+export class AuditTimeRangeDto extends TimeRangeQueryDto {}
 
 export class AuditFilterDto extends AuditTimeRangeDto {
   @ApiPropertyOptional({ format: 'uuid' })

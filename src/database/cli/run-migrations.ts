@@ -3,8 +3,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { assertValidConfiguration, ConfigValidationError, configNamespaces } from '../../config';
-import { loadEnvFile } from '../../config/env-file';
+import { configNamespaces, loadConfigurationOrExit } from '../../config';
 import { CommonModule } from '../../common/common.module';
 import { AppLogger } from '../../observability/logging/app-logger.service';
 import { DatabaseModule } from '../database.module';
@@ -30,14 +29,7 @@ async function main(): Promise<void> {
   await context.close();
 }
 
-loadEnvFile();
-try {
-  assertValidConfiguration();
-} catch (error) {
-  if (!(error instanceof ConfigValidationError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
+loadConfigurationOrExit();
 main().catch((error: unknown) => {
   process.stderr.write(`Migrations failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

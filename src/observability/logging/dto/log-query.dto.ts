@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
+import { TimeRangeQueryDto } from '../../../common/time-range/time-range-query.dto';
 import { LOG_LEVELS, type LogLevel } from '../../../config/logging.config';
 import type { LogRow } from '../log-store.repository';
 
-export class ListLogsQueryDto extends PaginationQueryDto {
+export class ListLogsQueryDto extends IntersectionType(PaginationQueryDto, TimeRangeQueryDto) {
   @ApiPropertyOptional({ enum: LOG_LEVELS, description: 'This level and every more severe one.' })
   @IsOptional()
   @IsIn(LOG_LEVELS)
@@ -21,16 +22,6 @@ export class ListLogsQueryDto extends PaginationQueryDto {
   @IsString()
   @Length(1, 128)
   traceId?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Until this instant (exclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 
   @ApiPropertyOptional({ description: 'Text the message contains, ignoring case.' })
   @IsOptional()

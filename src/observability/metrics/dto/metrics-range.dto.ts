@@ -1,14 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { TimeRangeQueryDto } from '../../../common/time-range/time-range-query.dto';
 
-export class MetricsRangeQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Until this instant (exclusive).' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
+/** The time range of a metrics report. */
+export class MetricsRangeQueryDto extends TimeRangeQueryDto {}

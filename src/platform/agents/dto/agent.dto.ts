@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
+import { TimeRangeQueryDto } from '../../../common/time-range/time-range-query.dto';
 import { QueryBoolean } from '../../../common/validation/query-boolean.decorator';
 import { AGENT_STATUSES, type Agent, type AgentStatus } from '../agent.entity';
 import type { AgentRun } from '../agent-run.entity';
@@ -124,17 +125,7 @@ export class RecordAgentRunDto {
   error?: string;
 }
 
-export class ListAgentRunsQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Runs started at or after this instant.' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Runs started before this instant.' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-
+export class ListAgentRunsQueryDto extends IntersectionType(PaginationQueryDto, TimeRangeQueryDto) {
   @ApiPropertyOptional({ type: Boolean })
   @IsOptional()
   @QueryBoolean()
