@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../common/clock/clock';
 import { auditConfig } from '../config';
-import { AdvisoryLockService } from '../database/advisory-lock.service';
 import { PartitionMaintenanceService } from '../database/partition-maintenance.service';
 import { AuditService } from './audit.service';
 
@@ -21,7 +20,6 @@ export class AuditRetentionService implements OnModuleInit {
 
   constructor(
     private readonly partitions: PartitionMaintenanceService,
-    private readonly locks: AdvisoryLockService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
@@ -41,19 +39,19 @@ export class AuditRetentionService implements OnModuleInit {
 
   /** One upkeep pass; returns the partitions dropped, or undefined when another instance holds the job. */
   async maintain(): Promise<string[] | undefined> {
-    const run = await this.locks.withAdvisoryLock('sentinel:audit-retention', async () => {
-      const now = this.clock.now();
-      await this.partitions.ensureMonthlyPartitions(AUDIT_TABLE, now, 1);
-      const dropped = await this.partitions.dropExpiredPartitions(AUDIT_TABLE, now, this.config.retentionDays);
-      if (dropped.length > 0) {
-        await this.audit.recordSystemAction({
-          action: 'audit.retention.dropped',
-          resourceType: 'audit-partition',
-          details: { partitions: dropped, retentionDays: this.config.retentionDays },
-        });
-      }
-      return dropped;
-    });
-    return run.acquired ? run.result : undefined;
+    const dropped = await this.partitions.maintainRetention(
+      'sentinel:audit-retention',
+      [AUDIT_TABLE],
+      this.config.retentionDays,
+      this.clock.now(),
+    );
+    if (dropped?.length) {
+      await this.audit.recordSystemAction({
+        action: 'audit.retention.dropped',
+        resourceType: 'audit-partition',
+        details: { partitions: dropped, retentionDays: this.config.retentionDays },
+      });
+    }
+    return dropped;
   }
 }

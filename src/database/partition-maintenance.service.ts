@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AdvisoryLockService } from './advisory-lock.service';
 import {
   isWhollyExpired,
   type MonthlyPartition,
@@ -18,7 +19,33 @@ import {
 export class PartitionMaintenanceService {
   private readonly logger = new Logger(PartitionMaintenanceService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly locks: AdvisoryLockService,
+  ) {}
+
+  /**
+   * One retention pass over `tables`, run by one instance at a time (the
+   * advisory lock named `job`): the current and next month's partitions are
+   * made ready and the wholly expired ones dropped. Returns the dropped
+   * partitions, or undefined when another instance is running the job.
+   */
+  async maintainRetention(
+    job: string,
+    tables: readonly string[],
+    retentionDays: number,
+    now: Date,
+  ): Promise<string[] | undefined> {
+    const run = await this.locks.withAdvisoryLock(job, async () => {
+      const dropped: string[] = [];
+      for (const table of tables) {
+        await this.ensureMonthlyPartitions(table, now, 1);
+        dropped.push(...(await this.dropExpiredPartitions(table, now, retentionDays)));
+      }
+      return dropped;
+    });
+    return run.acquired ? run.result : undefined;
+  }
 
   /** Creates the partitions of the current month and the `monthsAhead` following ones, where missing. */
   async ensureMonthlyPartitions(table: string, now: Date, monthsAhead = 1): Promise<string[]> {

@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../../common/clock/clock';
 import { loggingConfig } from '../../config/logging.config';
-import { AdvisoryLockService } from '../../database/advisory-lock.service';
 import { PartitionMaintenanceService } from '../../database/partition-maintenance.service';
 import { APP_LOGS_TABLE } from './log-store.repository';
 
@@ -19,7 +18,6 @@ export class LogRetentionService implements OnModuleInit {
 
   constructor(
     private readonly partitions: PartitionMaintenanceService,
-    private readonly locks: AdvisoryLockService,
     private readonly clock: Clock,
     @Inject(loggingConfig.KEY) private readonly config: ConfigType<typeof loggingConfig>,
   ) {}
@@ -38,11 +36,11 @@ export class LogRetentionService implements OnModuleInit {
 
   /** One upkeep pass; returns the partitions dropped, or undefined when another instance holds the job. */
   async maintain(): Promise<string[] | undefined> {
-    const run = await this.locks.withAdvisoryLock('sentinel:log-retention', async () => {
-      const now = this.clock.now();
-      await this.partitions.ensureMonthlyPartitions(APP_LOGS_TABLE, now, 1);
-      return this.partitions.dropExpiredPartitions(APP_LOGS_TABLE, now, this.config.retentionDays);
-    });
-    return run.acquired ? run.result : undefined;
+    return this.partitions.maintainRetention(
+      'sentinel:log-retention',
+      [APP_LOGS_TABLE],
+      this.config.retentionDays,
+      this.clock.now(),
+    );
   }
 }

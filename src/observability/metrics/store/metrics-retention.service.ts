@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../../../common/clock/clock';
 import { metricsConfig } from '../../../config';
-import { AdvisoryLockService } from '../../../database/advisory-lock.service';
 import { PartitionMaintenanceService } from '../../../database/partition-maintenance.service';
 import { METRIC_TABLES } from './metrics-store';
 
@@ -19,7 +18,6 @@ export class MetricsRetentionService implements OnModuleInit {
 
   constructor(
     private readonly partitions: PartitionMaintenanceService,
-    private readonly locks: AdvisoryLockService,
     private readonly clock: Clock,
     @Inject(metricsConfig.KEY) private readonly config: ConfigType<typeof metricsConfig>,
   ) {}
@@ -38,15 +36,11 @@ export class MetricsRetentionService implements OnModuleInit {
 
   /** One upkeep pass; returns the partitions dropped, or undefined when another instance holds the job. */
   async maintain(): Promise<string[] | undefined> {
-    const run = await this.locks.withAdvisoryLock('sentinel:metrics-retention', async () => {
-      const now = this.clock.now();
-      const dropped: string[] = [];
-      for (const table of METRIC_TABLES) {
-        await this.partitions.ensureMonthlyPartitions(table, now, 1);
-        dropped.push(...(await this.partitions.dropExpiredPartitions(table, now, this.config.retentionDays)));
-      }
-      return dropped;
-    });
-    return run.acquired ? run.result : undefined;
+    return this.partitions.maintainRetention(
+      'sentinel:metrics-retention',
+      METRIC_TABLES,
+      this.config.retentionDays,
+      this.clock.now(),
+    );
   }
 }
