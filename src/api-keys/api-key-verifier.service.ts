@@ -40,7 +40,11 @@ export class ApiKeyVerifier {
   async verify(candidate: string, origin: KeyOrigin): Promise<AuthenticatedUser | undefined> {
     const parsed = parseApiKey(candidate);
     const key = parsed
-      ? await this.keys.findOne({ where: { publicId: parsed.publicId }, relations: { owner: true } })
+      ? await this.keys
+          .createQueryBuilder('key')
+          .innerJoinAndSelect('key.owner', 'owner')
+          .where('key.public_id = :publicId', { publicId: parsed.publicId })
+          .getOne()
       : null;
     const now = this.clock.now();
     const refusal = parsed ? this.refusal(key, parsed.secret, now) : 'malformed';
