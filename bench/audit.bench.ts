@@ -90,7 +90,7 @@ async function inProcess(): Promise<void> {
     });
   }
   // Configuration is read when the context starts, so the environment above applies.
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
   try {
     await ingestion(app.get(AuditService), app.get(AuditWriter));
     await queries(app.get(DataSource), app.get(AuditQueryService));
