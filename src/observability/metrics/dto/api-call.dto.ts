@@ -1,29 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  buildMessage,
-  IsBoolean,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateBy,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { ExternalApiCallRecord } from '../store/metric-records';
-
-/** At most six decimals, as numeric(18, 6) keeps (IsNumber's maxDecimalPlaces throws on 1e-7). */
-function HasAtMostSixDecimals(): PropertyDecorator {
-  return ValidateBy({
-    name: 'hasAtMostSixDecimals',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number(value.toFixed(6)) === value,
-      defaultMessage: buildMessage((prefix) => `${prefix}$property must have at most 6 decimal places`),
-    },
-  });
-}
+import { HasAtMostSixDecimals } from '../../../common/validation/has-at-most-six-decimals.decorator';
 
 export class ReportApiCallDto {
   @ApiProperty({ example: 'openai', description: 'The API called; matched to an API toggle by name, ignoring case.' })

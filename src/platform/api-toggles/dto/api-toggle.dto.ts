@@ -1,22 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { buildMessage, IsBoolean, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
 import type { ApiToggle } from '../api-toggle.entity';
-
-/**
- * At most six decimals, as numeric(12, 6) keeps. IsNumber's own maxDecimalPlaces
- * throws (a 500) on a number JavaScript prints with an exponent, such as 1e-7.
- */
-function HasAtMostSixDecimals(): PropertyDecorator {
-  return ValidateBy({
-    name: 'hasAtMostSixDecimals',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number(value.toFixed(6)) === value,
-      defaultMessage: buildMessage((prefix) => `${prefix}$property must have at most 6 decimal places`),
-    },
-  });
-}
+import { HasAtMostSixDecimals } from '../../../common/validation/has-at-most-six-decimals.decorator';
 
 export class CreateApiToggleDto {
   @ApiProperty({ example: 'openai' })
