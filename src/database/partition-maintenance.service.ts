@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { postgresErrorCode } from './postgres-errors.util';
 import {
   isWhollyExpired,
   type MonthlyPartition,
@@ -104,7 +105,7 @@ const DUPLICATE_TABLE = '42P07';
 const UNIQUE_VIOLATION = '23505';
 
 function isConcurrentCreation(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string } }).driverError?.code;
+  const code = postgresErrorCode(error);
   return code === DUPLICATE_TABLE || code === UNIQUE_VIOLATION;
 }
 

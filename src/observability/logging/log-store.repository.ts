@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { postgresErrorCode } from '../../database/postgres-errors.util';
 import type { LogLevel } from '../../config/logging.config';
 import { type LogFilter, logFilterSql } from './log-filter';
 import type { LogRecord } from './log-sink.transport';
@@ -59,9 +60,8 @@ export class LogStoreRepository {
  * so that sending the same batch again cannot succeed.
  */
 export function isRefusedByDatabase(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  const code = postgresErrorCode(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
 }
 
 // PostgreSQL's text and jsonb refuse the NUL character: one such entry would otherwise fail its whole batch forever.
