@@ -4,18 +4,13 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import type { RequestOrigin } from '../auth/events/auth.events';
 import { Clock } from '../common/clock/clock';
 import { parseApiKey, readablePublicId } from './api-key-format';
 import { ApiKeyEvent, type ApiKeyRejectedEvent, type ApiKeyRejectionReason } from './api-key.events';
 import { ApiKeyUsageTracker } from './api-key-usage.tracker';
 import { API_KEY_PEPPER } from './api-key-pepper.provider';
 import { ApiKey } from './entities/api-key.entity';
-
-export interface KeyOrigin {
-  ip?: string;
-  userAgent?: string;
-  traceId?: string;
-}
 
 /**
  * Checks a presented key on every request: one indexed read of the key and
@@ -37,7 +32,7 @@ export class ApiKeyVerifier {
   }
 
   /** The key's owner acting through the key, or undefined (and a rejection event) when it is refused. */
-  async verify(candidate: string, origin: KeyOrigin): Promise<AuthenticatedUser | undefined> {
+  async verify(candidate: string, origin: RequestOrigin): Promise<AuthenticatedUser | undefined> {
     const parsed = parseApiKey(candidate);
     const key = parsed
       ? await this.keys

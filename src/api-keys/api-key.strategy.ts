@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { requestOrigin } from '../auth/decorators/request-origin.decorator';
 import { ApiKeyVerifier } from './api-key-verifier.service';
 
 export const API_KEY_STRATEGY = 'api-key';
@@ -26,11 +27,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, API_KEY_STRATEGY)
   async validate(request: FastifyRequest): Promise<AuthenticatedUser | false> {
     const candidate = presentedApiKey(request);
     if (candidate === undefined) return false;
-    const user = await this.verifier.verify(candidate.slice(0, 256), {
-      ip: request.ip,
-      userAgent: request.headers['user-agent'],
-      traceId: request.requestContext?.traceId,
-    });
+    const user = await this.verifier.verify(candidate.slice(0, 256), requestOrigin(request));
     return user ?? false;
   }
 }

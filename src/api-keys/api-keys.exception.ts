@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../common/errors/domain.exception';
 
 export enum ApiKeyErrorCode {
   NotFound = 'API_KEY_NOT_FOUND',
@@ -9,7 +9,7 @@ export enum ApiKeyErrorCode {
   OthersKeysForbidden = 'API_KEY_OTHERS_FORBIDDEN',
 }
 
-const OUTCOMES: Record<ApiKeyErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<ApiKeyErrorCode, ErrorOutcome> = {
   [ApiKeyErrorCode.NotFound]: [HttpStatus.NOT_FOUND, 'API key not found'],
   [ApiKeyErrorCode.PermissionsExceedOwner]: [
     HttpStatus.FORBIDDEN,
@@ -22,7 +22,6 @@ const OUTCOMES: Record<ApiKeyErrorCode, [HttpStatus, string]> = {
 
 export class ApiKeyException extends DomainException<ApiKeyErrorCode> {
   constructor(code: ApiKeyErrorCode, detail?: string) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, detail ?? message);
+    super(code, OUTCOMES, detail);
   }
 }
