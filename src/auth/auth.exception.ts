@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../common/errors/domain.exception';
 
 export enum AuthErrorCode {
   InvalidCredentials = 'INVALID_CREDENTIALS',
@@ -21,7 +21,7 @@ export enum AuthErrorCode {
   ApiKeyScope = 'API_KEY_SCOPE',
 }
 
-const OUTCOMES: Record<AuthErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<AuthErrorCode, ErrorOutcome> = {
   // One message for unknown user, wrong password, locked and deactivated: nothing tells them apart.
   [AuthErrorCode.InvalidCredentials]: [HttpStatus.UNAUTHORIZED, 'Invalid username or password'],
   [AuthErrorCode.MfaCodeRequired]: [HttpStatus.UNAUTHORIZED, 'A TOTP code or a recovery code is required'],
@@ -50,7 +50,6 @@ const OUTCOMES: Record<AuthErrorCode, [HttpStatus, string]> = {
 
 export class AuthException extends DomainException<AuthErrorCode> {
   constructor(code: AuthErrorCode, detail?: string) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, detail ?? message);
+    super(code, OUTCOMES, detail);
   }
 }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../common/errors/domain.exception';
 
 export enum PlatformErrorCode {
   AgentNotFound = 'AGENT_NOT_FOUND',
@@ -11,7 +11,7 @@ export enum PlatformErrorCode {
   ApiToggleNameTaken = 'API_TOGGLE_NAME_TAKEN',
 }
 
-const OUTCOMES: Record<PlatformErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<PlatformErrorCode, ErrorOutcome> = {
   [PlatformErrorCode.AgentNotFound]: [HttpStatus.NOT_FOUND, 'Agent not found'],
   [PlatformErrorCode.AgentNameTaken]: [HttpStatus.CONFLICT, 'An agent with that name exists'],
   [PlatformErrorCode.ProposalNotFound]: [HttpStatus.NOT_FOUND, 'Proposal not found'],
@@ -23,7 +23,6 @@ const OUTCOMES: Record<PlatformErrorCode, [HttpStatus, string]> = {
 
 export class PlatformException extends DomainException<PlatformErrorCode> {
   constructor(code: PlatformErrorCode) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, message);
+    super(code, OUTCOMES);
   }
 }

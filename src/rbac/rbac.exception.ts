@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../common/errors/domain.exception';
 
 export enum RbacErrorCode {
   Forbidden = 'FORBIDDEN',
@@ -11,7 +11,7 @@ export enum RbacErrorCode {
   ExpiryInPast = 'EXPIRY_IN_PAST',
 }
 
-const OUTCOMES: Record<RbacErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<RbacErrorCode, ErrorOutcome> = {
   [RbacErrorCode.Forbidden]: [HttpStatus.FORBIDDEN, 'You do not have permission to do this'],
   [RbacErrorCode.UnknownUser]: [HttpStatus.NOT_FOUND, 'User not found'],
   [RbacErrorCode.GrantNotFound]: [HttpStatus.NOT_FOUND, 'Grant not found'],
@@ -23,7 +23,6 @@ const OUTCOMES: Record<RbacErrorCode, [HttpStatus, string]> = {
 
 export class RbacException extends DomainException<RbacErrorCode> {
   constructor(code: RbacErrorCode, detail?: string) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, detail ?? message);
+    super(code, OUTCOMES, detail);
   }
 }

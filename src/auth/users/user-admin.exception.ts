@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../../common/errors/domain.exception';
 
 export enum UserAdminErrorCode {
   UserNotFound = 'USER_NOT_FOUND',
@@ -13,7 +13,7 @@ export enum UserAdminErrorCode {
   RoleExceedsActor = 'ROLE_EXCEEDS_ACTOR',
 }
 
-const OUTCOMES: Record<UserAdminErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<UserAdminErrorCode, ErrorOutcome> = {
   [UserAdminErrorCode.UserNotFound]: [HttpStatus.NOT_FOUND, 'User not found'],
   [UserAdminErrorCode.UsernameTaken]: [HttpStatus.CONFLICT, 'That username is taken'],
   [UserAdminErrorCode.EmailTaken]: [HttpStatus.CONFLICT, 'That email is already in use'],
@@ -36,7 +36,6 @@ const OUTCOMES: Record<UserAdminErrorCode, [HttpStatus, string]> = {
 
 export class UserAdminException extends DomainException<UserAdminErrorCode> {
   constructor(code: UserAdminErrorCode, detail?: string) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, detail ?? message);
+    super(code, OUTCOMES, detail);
   }
 }

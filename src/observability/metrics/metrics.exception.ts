@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainException } from '../../common/errors/domain.exception';
+import { DomainException, type ErrorOutcome } from '../../common/errors/domain.exception';
 
 export enum MetricsErrorCode {
   AgentNotFound = 'METRICS_AGENT_NOT_FOUND',
@@ -7,7 +7,7 @@ export enum MetricsErrorCode {
   TooManyBuckets = 'METRICS_TOO_MANY_BUCKETS',
 }
 
-const OUTCOMES: Record<MetricsErrorCode, [HttpStatus, string]> = {
+const OUTCOMES: Record<MetricsErrorCode, ErrorOutcome> = {
   [MetricsErrorCode.AgentNotFound]: [HttpStatus.NOT_FOUND, 'No such agent, and no runs recorded for that id'],
   [MetricsErrorCode.InvalidRange]: [HttpStatus.BAD_REQUEST, 'from must be earlier than to'],
   [MetricsErrorCode.TooManyBuckets]: [
@@ -18,7 +18,6 @@ const OUTCOMES: Record<MetricsErrorCode, [HttpStatus, string]> = {
 
 export class MetricsException extends DomainException<MetricsErrorCode> {
   constructor(code: MetricsErrorCode) {
-    const [status, message] = OUTCOMES[code];
-    super(code, status, message);
+    super(code, OUTCOMES);
   }
 }
