@@ -1,35 +1,19 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { ALL_PERMISSIONS, Permission } from '../../rbac/permission';
-import { ALL_ROLES, Role } from '../../rbac/role';
+import { UserDto } from '../users/dto/user.dto';
 
-export class ProfileDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty()
-  username!: string;
-
-  @ApiProperty()
-  email!: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  displayName!: string | null;
-
-  @ApiProperty({ enum: ALL_ROLES })
-  role!: Role;
-
+/** The caller's own account, as administrators would see it, plus everything the caller may do. */
+export class ProfileDto extends PickType(UserDto, [
+  'id',
+  'username',
+  'email',
+  'displayName',
+  'role',
+  'mustChangePassword',
+  'mfaEnabled',
+  'lastLoginAt',
+  'createdAt',
+] as const) {
   @ApiProperty({ enum: ALL_PERMISSIONS, isArray: true, description: 'Everything the caller may do.' })
   permissions!: Permission[];
-
-  @ApiProperty()
-  mustChangePassword!: boolean;
-
-  @ApiProperty()
-  mfaEnabled!: boolean;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  lastLoginAt!: string | null;
-
-  @ApiProperty({ format: 'date-time' })
-  createdAt!: string;
 }
