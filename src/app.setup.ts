@@ -4,8 +4,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { appConfig } from './config';
 import { registerRequestContextHooks } from './common/request-context/request-context.hooks';
+import { API_PREFIX } from './common/routing/api-prefix';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
+
 /** Operational routes that live outside the versioned API. */
 const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics', 'dashboard', 'dashboard/:asset'];
 

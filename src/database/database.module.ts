@@ -9,6 +9,7 @@ import { DatabaseServerModule } from './database-server.module';
 import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
+import { Transactions } from './transactions/transactions.service';
 
 /** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
 const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
@@ -41,7 +42,7 @@ const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
       },
     }),
   ],
-  providers: [AdvisoryLockService, PartitionMaintenanceService],
-  exports: [AdvisoryLockService, PartitionMaintenanceService],
+  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions],
+  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions],
 })
 export class DatabaseModule {}

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { NotAudited } from '../audit/decorators/audit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 
 @ApiTags('health')
@@ -13,6 +14,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @NotAudited()
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP.' })
   live(): Promise<HealthCheckResult> {
@@ -20,6 +22,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @NotAudited()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers. 503 otherwise, so a load balancer routes elsewhere.' })
   @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })

@@ -12,6 +12,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audit } from '../../audit/decorators/audit.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
 import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
@@ -36,6 +37,7 @@ export class UsersController {
   ) {}
 
   @Post()
+  @Audit('users.create', { resource: 'user' })
   @ApiOperation({
     summary: 'Create a user; without a password a temporary one is returned once. Must change it at first login.',
   })
@@ -47,6 +49,7 @@ export class UsersController {
   }
 
   @Get()
+  @Audit('users.list', { resource: 'user' })
   @ApiOperation({ summary: 'List users, filtered by role, active flag and text.' })
   @ApiPageResponse(UserDto)
   @ApiErrorResponses(400)
@@ -55,6 +58,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @Audit('users.get', { resource: 'user', idParam: 'id' })
   @ApiOkResponse({ type: UserDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<UserDto> {
@@ -62,6 +66,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Audit('users.update', { resource: 'user', idParam: 'id' })
   @ApiOperation({
     summary: 'Change email, display name, role or active flag; a role change or deactivation ends sessions.',
   })
@@ -76,6 +81,7 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @Audit('users.delete', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404, 409)
   async remove(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
@@ -83,6 +89,7 @@ export class UsersController {
   }
 
   @Post(':id/reset-password')
+  @Audit('users.reset-password', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Set a temporary password (returned once) that must be changed; ends the user’s sessions.' })
   @ApiOkResponse({ type: TemporaryPasswordDto })
@@ -95,6 +102,7 @@ export class UsersController {
   }
 
   @Post(':id/unlock')
+  @Audit('users.unlock', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Clear a lockout and the failed-attempt count.' })
   @ApiOkResponse({ type: UserDto })
@@ -104,6 +112,7 @@ export class UsersController {
   }
 
   @Get(':id/sessions')
+  @Audit('users.sessions.list', { resource: 'user', idParam: 'id' })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(400, 404)
   async listSessions(@Param('id', uuid) id: string): Promise<SessionDto[]> {
@@ -113,6 +122,7 @@ export class UsersController {
   }
 
   @Delete(':id/sessions')
+  @Audit('users.sessions.revoke', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End every session of the user.' })
   @ApiErrorResponses(400, 404)

@@ -14,7 +14,7 @@ import { AgentPerformanceService } from './reports/agent-performance.service';
 import { MetricsReportsService } from './reports/metrics-reports.service';
 import { MetricsSummaryService } from './reports/metrics-summary.service';
 import { RequestTimeseriesService } from './reports/request-timeseries.service';
-import { MetricsRetentionService } from './store/metrics-retention.service';
+import { MetricsRetention } from './store/metrics-retention';
 import { MetricsStore } from './store/metrics-store';
 import { MetricsWriter } from './store/metrics-writer.service';
 
@@ -26,7 +26,7 @@ import { MetricsWriter } from './store/metrics-writer.service';
     PrometheusMetrics,
     MetricsStore,
     MetricsWriter,
-    MetricsRetentionService,
+    MetricsRetention,
     HttpMetricsRecorder,
     MetricsRecorder,
     MetricsInstrumentation,
