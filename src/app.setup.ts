@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { appConfig } from './config';
 import { errorBody } from './common/errors/all-exceptions.filter';
 import { answerClientError, answerFrameworkError } from './common/errors/fastify-error-handlers';
-import { acceptOnlyJsonBodies } from './common/request-context/json-body.parser';
+import { acceptOnlyStorableJson } from './common/request-context/json-body.parser';
 import { REQUEST_ID_HEADER, registerRequestContextHooks } from './common/request-context/request-context.hooks';
 import { API_PREFIX } from './common/routing/api-prefix';
 
@@ -34,7 +34,7 @@ export async function configureApp(app: NestFastifyApplication, config: ConfigTy
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestContextHooks(fastify);
   refuseWhileClosing(fastify);
-  acceptOnlyJsonBodies(fastify);
+  acceptOnlyStorableJson(fastify);
   await app.register(helmet, {
     // Swagger UI and the dashboard load their own scripts and styles from this origin.
     contentSecurityPolicy: {
