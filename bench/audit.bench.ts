@@ -20,6 +20,8 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
 const ROUNDS = 3;
 const CONNECTIONS = 16;
 const GENERATED_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+/** The instant the seeded history ends, e.g. 2027-01-01T00:30:00Z to check the first hour of a month. */
+const HISTORY_ENDS = new Date(process.env.BENCH_AUDIT_NOW ?? Date.now());
 
 interface Target {
   server: BenchServer;
@@ -166,18 +168,18 @@ async function queries(
 ): Promise<void> {
   const started = performance.now();
   // The history spans the last 24 hours, which on the first day of a month reach into the previous one.
-  await partitions.ensurePartitionsCovering('audit_logs', new Date(Date.now() - 86_400_000), new Date());
+  await partitions.ensurePartitionsCovering('audit_logs', new Date(HISTORY_ENDS.getTime() - 86_400_000), HISTORY_ENDS);
   await sql.query(
     `INSERT INTO audit_logs (id, created_at, user_id, username, action_type, resource_type, resource_id, ip_address,
                              request_method, request_path, response_status, execution_time_ms, success, allowed,
                              trace_id, prev_hash, hash)
-     SELECT nextval('audit_logs_id_seq'), now() - (n % 86400) * interval '1 second',
+     SELECT nextval('audit_logs_id_seq'), $2::timestamptz - (n % 86400) * interval '1 second',
             ('00000000-0000-4000-8000-' || lpad((n % 500)::text, 12, '0'))::uuid, 'user' || (n % 500),
             (ARRAY['agents.list','agents.update','proposals.approve','auth.login','users.list'])[1 + n % 5],
             'agent', 'agent-' || (n % 2000), ('10.0.' || (n % 250) || '.' || (n % 200))::inet, 'GET', '/api/v1/agents', 200,
             n % 50, n % 17 <> 0, true, 'trace-' || n, '', ''
        FROM generate_series(1, $1) AS n`,
-    [GENERATED_ROWS],
+    [GENERATED_ROWS, HISTORY_ENDS],
   );
   await sql.query('ANALYZE audit_logs');
   const seconds = (performance.now() - started) / 1000;
@@ -190,7 +192,7 @@ async function queries(
     ['by action', { action: 'proposals.approve' }],
     ['by resource', { resourceType: 'agent', resourceId: 'agent-1234' }],
     ['by trace id', { traceId: `trace-${Math.floor(GENERATED_ROWS / 2)}` }],
-    ['failures in the last hour', { success: false, from: new Date(Date.now() - 3_600_000).toISOString() }],
+    ['failures in the last hour', { success: false, from: new Date(HISTORY_ENDS.getTime() - 3_600_000).toISOString() }],
   ];
   for (const [label, filter] of filters) {
     const latencies: number[] = [];

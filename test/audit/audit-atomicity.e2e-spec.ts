@@ -11,6 +11,7 @@ import { Transactions } from '../../src/database/transactions/transactions.servi
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait';
 import { createUser, tokenFor } from '../support/users';
 import { auditRows, cutDatabase } from './audit-support';
 
@@ -139,11 +140,3 @@ describe('audit: a change and its record commit together', () => {
     expect(created).toBeGreaterThanOrEqual(answered.length);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

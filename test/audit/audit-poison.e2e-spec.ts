@@ -4,6 +4,7 @@ import { Role } from '../../src/rbac/role';
 import { request } from '../support/http';
 import { rawExchange } from '../support/raw-http';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait';
 import { createUser, login, tokenFor } from '../support/users';
 import { auditRows } from './audit-support';
 
@@ -145,12 +146,4 @@ async function lockTable(databaseUrl: string, table: string): Promise<{ release:
       await client.end();
     },
   };
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
