@@ -11,7 +11,7 @@ import { runMigrationsExclusively } from './migration-runner';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
 
 /** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
-const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 @Global()
 @Module({

@@ -1,0 +1,76 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { BackupErrorCode, BackupException } from './backup.exception';
+import type { BackupDomainEvent } from './backup.events';
+
+/** One backup, restore or cleanup at a time across every instance on the database. */
+const JOB_LOCK = 'sentinel:backup';
+
+export interface StartedJob<T> {
+  /** Resolves once the job holds the lock and has begun (its record exists). */
+  started: Promise<T>;
+  /** Resolves when the job is over, whatever its outcome (the job records failures itself). */
+  finished: Promise<void>;
+}
+
+/**
+ * Runs backup work under the cluster-wide job lock, in the background when
+ * the caller only waits for it to start, and aborts what is still running
+ * when the application shuts down (a restore then rolls back).
+ */
+@Injectable()
+export class BackupJobs implements OnModuleDestroy {
+  private readonly running = new Set<{ abort: AbortController; finished: Promise<void> }>();
+
+  constructor(
+    private readonly locks: AdvisoryLockService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** `begin` runs first under the lock; `work` then runs with its result and an abort signal. */
+  start<T>(begin: () => Promise<T>, work: (started: T, signal: AbortSignal) => Promise<void>): StartedJob<T> {
+    const abort = new AbortController();
+    let resolveStarted!: (value: T) => void;
+    let rejectStarted!: (error: unknown) => void;
+    const started = new Promise<T>((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
+    });
+    const finished = this.locks
+      .withAdvisoryLock(JOB_LOCK, async () => {
+        const value = await begin();
+        resolveStarted(value);
+        await work(value, abort.signal);
+      })
+      .then(
+        (run) => {
+          if (!run.acquired) rejectStarted(new BackupException(BackupErrorCode.Busy));
+        },
+        (error: unknown) => {
+          rejectStarted(error);
+        },
+      );
+    const entry = { abort, finished };
+    this.running.add(entry);
+    void finished.finally(() => this.running.delete(entry));
+    return { started, finished };
+  }
+
+  /** Runs `fn` under the job lock if no job holds it; undefined when one does. */
+  async ifIdle<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    const run = await this.locks.withAdvisoryLock(JOB_LOCK, fn);
+    return run.acquired ? run.result : undefined;
+  }
+
+  /** Delivered to every listener before returning, so a command line that exits next has had them recorded. */
+  async publish(event: BackupDomainEvent): Promise<void> {
+    await this.events.emitAsync((event.constructor as unknown as { eventName: string }).eventName, event);
+  }
+
+  // Before the data source closes (that happens at application shutdown), so a restore can still roll back.
+  async onModuleDestroy(): Promise<void> {
+    for (const job of this.running) job.abort.abort(new Error('the application is shutting down'));
+    await Promise.all([...this.running].map((job) => job.finished));
+  }
+}
