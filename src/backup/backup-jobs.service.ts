@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AdvisoryLockService } from '../database/advisory-lock.service';
@@ -6,6 +7,8 @@ import type { BackupDomainEvent } from './backup.events';
 
 /** One backup, restore or cleanup at a time across every instance on the database. */
 const JOB_LOCK = 'sentinel:backup';
+const LOCK_ATTEMPTS = 10;
+const LOCK_RETRY_MS = 100;
 
 export interface StartedJob<T> {
   /** Resolves once the job holds the lock and has begun (its record exists). */
@@ -37,24 +40,34 @@ export class BackupJobs implements OnModuleDestroy {
       resolveStarted = resolve;
       rejectStarted = reject;
     });
-    const finished = this.locks
-      .withAdvisoryLock(JOB_LOCK, async () => {
-        const value = await begin();
-        resolveStarted(value);
-        await work(value, abort.signal);
-      })
-      .then(
-        (run) => {
-          if (!run.acquired) rejectStarted(new BackupException(BackupErrorCode.Busy));
-        },
-        (error: unknown) => {
-          rejectStarted(error);
-        },
-      );
+    const finished = this.acquire(async () => {
+      const value = await begin();
+      resolveStarted(value);
+      await work(value, abort.signal);
+    }).then(
+      (acquired) => {
+        if (!acquired) rejectStarted(new BackupException(BackupErrorCode.Busy));
+      },
+      (error: unknown) => {
+        rejectStarted(error);
+      },
+    );
     const entry = { abort, finished };
     this.running.add(entry);
     void finished.finally(() => this.running.delete(entry));
     return { started, finished };
+  }
+
+  /**
+   * Runs `fn` under the lock, retrying for a moment first: a job that has just
+   * reported its outcome may still be releasing it.
+   */
+  private async acquire(fn: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const run = await this.locks.withAdvisoryLock(JOB_LOCK, fn);
+      if (run.acquired || attempt === LOCK_ATTEMPTS) return run.acquired;
+      await delay(LOCK_RETRY_MS);
+    }
   }
 
   /** Runs `fn` under the job lock if no job holds it; undefined when one does. */

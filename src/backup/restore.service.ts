@@ -157,8 +157,9 @@ export class RestoreService {
     signal.addEventListener('abort', () => void this.database.cancel(client).catch(() => undefined), { once: true });
     let progress = record.progress;
     const flush = async (): Promise<void> => {
+      // A SELECT around the UPDATE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
       const [row] = await this.records.query<{ cancel_requested: boolean }[]>(
-        'UPDATE restores SET progress = $2 WHERE id = $1 RETURNING cancel_requested',
+        'WITH updated AS (UPDATE restores SET progress = $2 WHERE id = $1 RETURNING cancel_requested) SELECT * FROM updated',
         [record.id, progress],
       );
       if (row?.cancel_requested) cancel.abort(new Error('cancelled'));
