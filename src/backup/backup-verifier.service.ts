@@ -14,7 +14,7 @@ import { applyCopySession } from './engine/backup-manifest';
 import type { BackupReader } from './engine/backup-reader';
 import { runRestore } from './engine/restore-engine';
 import { planRestore } from './engine/restore-plan';
-import { RowSetHasher } from './engine/row-set-hasher';
+import { RowSetChecksum } from './engine/row-set-hasher';
 import { columnList, quoteIdentifier } from './engine/table-catalog';
 import { BackupRecord, type BackupVerification } from './entities/backup-record.entity';
 
@@ -83,22 +83,21 @@ export class BackupVerifier {
   private async drill(id: string): Promise<{ ok: boolean; tables: number; mismatched: string[] }> {
     const chain = await Promise.all((await this.backups.chainOf(id)).map((record) => this.backups.openReader(record)));
     return this.database.withScratchDatabase(async (name) => {
-      const expected = new Map<string, RowSetHasher>();
+      const expected = new Map<string, RowSetChecksum>();
       const client = await this.database.connect(name);
       try {
         await runRestore(client, planRestore(chain, { replaceEvidence: true }), {
           dryRun: false,
           stagesFor: (table) => {
-            const hasher = expected.get(table) ?? new RowSetHasher();
-            expected.set(table, hasher);
-            return [hasher];
+            const checksum = expected.get(table) ?? new RowSetChecksum();
+            expected.set(table, checksum);
+            return [checksum.hasher()];
           },
         });
         const mismatched: string[] = [];
         for (const table of lastManifestTables(chain)) {
           const found = await this.tableChecksum(client, table.name, table.columns);
-          if (found !== (expected.get(table.name)?.checksum ?? new RowSetHasher().checksum))
-            mismatched.push(table.name);
+          if (found !== (expected.get(table.name) ?? new RowSetChecksum()).value) mismatched.push(table.name);
         }
         return { ok: mismatched.length === 0, tables: expected.size, mismatched };
       } finally {
@@ -113,12 +112,12 @@ export class BackupVerifier {
     columns: string[],
   ): Promise<string> {
     await applyCopySession(client);
-    const hasher = new RowSetHasher();
+    const checksum = new RowSetChecksum();
     const source = client.query(
       copyTo(`COPY (SELECT ${columnList(columns)} FROM ${quoteIdentifier(table)}) TO STDOUT`),
     );
-    await pipeline(source, hasher, discard());
-    return hasher.checksum;
+    await pipeline(source, checksum.hasher(), discard());
+    return checksum.value;
   }
 }
 
