@@ -1,7 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AuditWriter } from '../../src/audit/audit-writer.service';
 import type { BackupDto } from '../../src/backup/dto/backup.dto';
-import { createTestApp } from '../support/test-app';
+import { createTestApp, TEST_BACKUP_KEY } from '../support/test-app';
 import {
   adminContext,
   auditChainValid,
@@ -90,5 +94,32 @@ describe('backup and restore of real data', () => {
     await writeFile(backup.location, file);
     const failed = await call<BackupDto>(context, 'POST', `/backups/${backup.id}/verify`, {});
     expect(failed.body.verification).toEqual(expect.objectContaining({ ok: false, checksum: false }));
+  });
+
+  it('can be read by the README’s script with Node.js alone', async () => {
+    const readme = await readFile(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const script = /<!-- read-backup\.mjs -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(script).toBeDefined();
+    const backup = await takeBackup(context);
+    const dir = await mkdtemp(join(tmpdir(), 'sentinel-read-backup-'));
+    try {
+      await writeFile(join(dir, 'read-backup.mjs'), script!);
+      await writeFile(join(dir, 'key'), `${TEST_BACKUP_KEY}\n`);
+      await promisify(execFile)(process.execPath, [
+        join(dir, 'read-backup.mjs'),
+        backup.location,
+        join(dir, 'key'),
+        join(dir, 'out'),
+      ]);
+      const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as { backupId: string };
+      expect(manifest.backupId).toBe(backup.id);
+      const runs = (await readFile(join(dir, 'out', 'agent_runs.copy'), 'utf8')).split('\n').filter(Boolean);
+      const [{ count }] = await context.sql.query<{ count: string }[]>('SELECT count(*) AS count FROM agent_runs');
+      expect(runs).toHaveLength(Number(count));
+      const [agent] = await context.sql.query<{ name: string }[]>("SELECT name FROM agents WHERE name = 'agent-7'");
+      expect(await readFile(join(dir, 'out', 'agents.copy'), 'utf8')).toContain(agent.name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
