@@ -112,7 +112,13 @@ export class BackupService implements OnApplicationBootstrap {
     const result = await this.jobs.ifIdle(async () => {
       const completed = await this.records.find({ where: { status: 'completed' } });
       const expired = expiredBackups(
-        completed.map((record) => ({ ...record, verifiedOk: record.verification?.ok === true })),
+        completed.map(({ id, type, parentId, startedAt, verification }) => ({
+          id,
+          type,
+          parentId,
+          startedAt,
+          verifiedOk: verification?.ok === true,
+        })),
         { days: this.config.retentionDays, count: this.config.retentionCount },
         this.clock.now(),
       );
@@ -198,7 +204,9 @@ export class BackupService implements OnApplicationBootstrap {
    * behind in transaction ids) is taken as a full backup instead.
    */
   private async incrementalParent(): Promise<BackupRecord | undefined> {
-    const [newest] = await this.records.find({ where: { status: 'completed' }, order: { startedAt: 'DESC' }, take: 1 });
+    const newest = (
+      await this.records.find({ where: { status: 'completed' }, order: { startedAt: 'DESC' }, take: 1 })
+    ).at(0);
     if (!newest?.watermark) return undefined;
     const [{ snapshot }] = await this.records.query<{ snapshot: string }[]>(
       'SELECT pg_current_snapshot()::text AS snapshot',

@@ -158,11 +158,11 @@ export class RestoreService {
     let progress = record.progress;
     const flush = async (): Promise<void> => {
       // A SELECT around the UPDATE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
-      const [row] = await this.records.query<{ cancel_requested: boolean }[]>(
+      const rows = await this.records.query<{ cancel_requested: boolean }[]>(
         'WITH updated AS (UPDATE restores SET progress = $2 WHERE id = $1 RETURNING cancel_requested) SELECT * FROM updated',
         [record.id, progress],
       );
-      if (row?.cancel_requested) cancel.abort(new Error('cancelled'));
+      if (rows.at(0)?.cancel_requested) cancel.abort(new Error('cancelled'));
     };
     const timer = setInterval(() => void flush().catch(() => undefined), PROGRESS_INTERVAL_MS);
     const onProgress = (next: RestoreProgress): void => {

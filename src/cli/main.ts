@@ -13,7 +13,8 @@ function usage(groups: readonly CliCommandGroup[]): string {
 
 /** `npm run sentinel -- <group> ...`: parses the group's options, runs it, and closes the application it started. */
 async function main(argv: string[], output: CliOutput): Promise<number> {
-  const [name, ...rest] = argv;
+  const name = argv.at(0);
+  const rest = argv.slice(1);
   const group = COMMAND_GROUPS.find((candidate) => candidate.name === name);
   if (!group) {
     if (name !== undefined && name !== 'help' && name !== '--help') output.problem(`Unknown command ${name}`);

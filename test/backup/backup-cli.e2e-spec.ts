@@ -37,8 +37,8 @@ function startCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const result = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   return { child, result };
 }

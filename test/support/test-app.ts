@@ -54,9 +54,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: () => Promise.resolve() }
     : await createTestDatabase();
-  const backupDir = env.BACKUP_DIR ?? (await mkdtemp(join(tmpdir(), 'sentinel-test-backups-')));
-  const removeBackupDir = () =>
-    env.BACKUP_DIR === undefined ? rm(backupDir, { recursive: true, force: true }) : Promise.resolve();
+  const ownBackupDir = !('BACKUP_DIR' in env);
+  const backupDir = ownBackupDir ? await mkdtemp(join(tmpdir(), 'sentinel-test-backups-')) : env.BACKUP_DIR;
+  const removeBackupDir = () => (ownBackupDir ? rm(backupDir, { recursive: true, force: true }) : Promise.resolve());
   Object.assign(process.env, {
     LOG_LEVEL: 'error',
     // No log file: a test that wants one names a temporary path.

@@ -79,11 +79,11 @@ export function decodeHeader(bytes: Buffer): { header: BackupFileHeader; length:
   if (bytes.length < 12 || !bytes.subarray(0, 8).equals(FILE_MAGIC)) throw new Error('not a Sentinel backup file');
   const length = bytes.readUInt32BE(8);
   if (bytes.length < 12 + length) throw new Error('the backup header is truncated');
-  const header = JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as BackupFileHeader;
+  const header = JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as Record<string, unknown>;
   if (header.format !== 'sentinel-backup' || header.version !== FORMAT_VERSION) {
     throw new Error(`unsupported backup format ${String(header.format)} version ${String(header.version)}`);
   }
-  return { header, length: 12 + length };
+  return { header: header as unknown as BackupFileHeader, length: 12 + length };
 }
 
 /** The key chunks are sealed with: HKDF of the backup key, salted per file and bound to the exact header bytes. */

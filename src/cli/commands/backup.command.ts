@@ -69,7 +69,12 @@ async function cleanup({ output, app }: CliInvocation): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (invocation: CliInvocation) => Promise<number>> = { create, list, verify, cleanup };
+const COMMANDS = new Map<string, (invocation: CliInvocation) => Promise<number>>([
+  ['create', create],
+  ['list', list],
+  ['verify', verify],
+  ['cleanup', cleanup],
+]);
 
 export const backupCommands: CliCommandGroup = {
   name: 'backup',
@@ -84,8 +89,8 @@ export const backupCommands: CliCommandGroup = {
   // The audit module records what the commands do, as the server would.
   modules: [BackupCoreModule, AuditModule],
   run: (invocation) => {
-    const command = COMMANDS[invocation.positionals[0] ?? ''];
-    if (!command) throw new CliUsageError(`backup needs one of: ${Object.keys(COMMANDS).join(', ')}`);
+    const command = COMMANDS.get(invocation.positionals.at(0) ?? '');
+    if (!command) throw new CliUsageError(`backup needs one of: ${[...COMMANDS.keys()].join(', ')}`);
     return command(invocation);
   },
 };
