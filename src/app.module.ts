@@ -5,9 +5,8 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiKeysModule } from './api-keys/api-keys.module';
-import { AuditTargetGuard } from './audit/audit-target.guard';
 import { AuditModule } from './audit/audit.module';
-import { HandlerReachedInterceptor } from './audit/handler-reached.interceptor';
+import { AuditedTransactionInterceptor } from './audit/audited-transaction.interceptor';
 import { AuthModule } from './auth/auth.module';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { BackupModule } from './backup/backup.module';
@@ -42,12 +41,11 @@ import { RbacModule } from './rbac/rbac.module';
     BackupModule,
   ],
   providers: [
-    // Guards run in this order: audit target (refuses nothing), rate limit, authentication, permissions.
-    { provide: APP_GUARD, useExisting: AuditTargetGuard },
+    // Guards run in this order: rate limit, authentication, permissions.
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useExisting: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PermissionGuard },
-    { provide: APP_INTERCEPTOR, useExisting: HandlerReachedInterceptor },
+    { provide: APP_INTERCEPTOR, useExisting: AuditedTransactionInterceptor },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {
       provide: APP_PIPE,

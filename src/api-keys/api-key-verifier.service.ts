@@ -1,13 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import type { RequestOrigin } from '../auth/events/auth.events';
 import { Clock } from '../common/clock/clock';
+import { DomainEvents } from '../common/events/domain-events.service';
+import { currentRequestClient } from '../common/request-context/request-origin';
 import { parseApiKey, readablePublicId } from './api-key-format';
-import { ApiKeyEvent, type ApiKeyRejectedEvent, type ApiKeyRejectionReason } from './api-key.events';
+import { ApiKeyRefused, type ApiKeyRejectionReason } from './api-keys.events';
 import { ApiKeyUsageTracker } from './api-key-usage.tracker';
 import { API_KEY_PEPPER } from './api-key-pepper.provider';
 import { ApiKey } from './entities/api-key.entity';
@@ -24,7 +24,7 @@ export class ApiKeyVerifier {
     @Inject(API_KEY_PEPPER) private readonly pepper: string,
     private readonly usage: ApiKeyUsageTracker,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   hashSecret(secret: string): string {
@@ -32,7 +32,7 @@ export class ApiKeyVerifier {
   }
 
   /** The key's owner acting through the key, or undefined (and a rejection event) when it is refused. */
-  async verify(candidate: string, origin: RequestOrigin): Promise<AuthenticatedUser | undefined> {
+  async verify(candidate: string): Promise<AuthenticatedUser | undefined> {
     const parsed = parseApiKey(candidate);
     const key = parsed
       ? await this.keys
@@ -44,16 +44,12 @@ export class ApiKeyVerifier {
     const now = this.clock.now();
     const refusal = parsed ? this.refusal(key, parsed.secret, now) : 'malformed';
     if (refusal !== undefined || !key?.owner) {
-      const event: ApiKeyRejectedEvent = {
-        reason: refusal ?? 'unknown',
-        publicId: parsed?.publicId ?? readablePublicId(candidate),
-        keyId: key?.id,
-        ...origin,
-      };
-      this.events.emit(ApiKeyEvent.Rejected, event);
+      this.events.publish(
+        new ApiKeyRefused(refusal ?? 'unknown', parsed?.publicId ?? readablePublicId(candidate), key?.id),
+      );
       return undefined;
     }
-    this.usage.record(key.id, now, origin.ip);
+    this.usage.record(key.id, now, currentRequestClient().ip ?? undefined);
     return {
       id: key.owner.id,
       username: key.owner.username,

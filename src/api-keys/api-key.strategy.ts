@@ -3,7 +3,6 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { requestOrigin } from '../auth/decorators/request-origin.decorator';
 import { ApiKeyVerifier } from './api-key-verifier.service';
 
 export const API_KEY_STRATEGY = 'api-key';
@@ -27,7 +26,7 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, API_KEY_STRATEGY)
   async validate(request: FastifyRequest): Promise<AuthenticatedUser | false> {
     const candidate = presentedApiKey(request);
     if (candidate === undefined) return false;
-    const user = await this.verifier.verify(candidate.slice(0, 256), requestOrigin(request));
+    const user = await this.verifier.verify(candidate.slice(0, 256));
     return user ?? false;
   }
 }

@@ -7,6 +7,7 @@ import { ApiErrorResponses } from '../common/errors/api-error-responses.decorato
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, IssuedApiKeyDto, ListApiKeysQueryDto, RotateApiKeyDto } from './dto/api-key.dto';
+import { Audit } from '../audit/decorators/audit.decorator';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -18,6 +19,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
+  @Audit('api-keys.issue', { resource: 'api-key' })
   @ApiOperation({
     summary: 'Issue an API key for the caller; the key is shown once.',
     description:
@@ -30,6 +32,7 @@ export class ApiKeysController {
   }
 
   @Get()
+  @Audit('api-keys.list', { resource: 'api-key' })
   @ApiOperation({ summary: 'The caller’s keys (or, with users:manage, another user’s); never a secret.' })
   @ApiPageResponse(ApiKeyDto)
   @ApiErrorResponses(400)
@@ -41,6 +44,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @Audit('api-keys.revoke', { resource: 'api-key', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a key at once, on every instance.' })
   @ApiErrorResponses(400, 404)
@@ -49,6 +53,7 @@ export class ApiKeysController {
   }
 
   @Post(':id/rotate')
+  @Audit('api-keys.rotate', { resource: 'api-key', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Issue a new secret for the key; the old one works for the grace period only.' })
   @ApiOkResponse({ type: IssuedApiKeyDto })

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { PermissionsModule } from '../rbac/permissions.module';
 import { apiKeyPepperProvider } from './api-key-pepper.provider';
 import { ApiKeyStrategy } from './api-key.strategy';
@@ -8,9 +7,10 @@ import { ApiKeyVerifier } from './api-key-verifier.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKey } from './entities/api-key.entity';
+import { DatabaseFeatureModule } from '../database/transactions/database-feature.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey]), PermissionsModule],
+  imports: [DatabaseFeatureModule.forFeature([ApiKey]), PermissionsModule],
   controllers: [ApiKeysController],
   providers: [apiKeyPepperProvider, ApiKeyVerifier, ApiKeyUsageTracker, ApiKeysService, ApiKeyStrategy],
 })

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Clock } from '../common/clock/clock';
+import { DomainEvents } from '../common/events/domain-events.service';
 import { type PageDto, page } from '../common/pagination/paginated';
 import { apiKeysConfig } from '../config';
 import { Permission } from '../rbac/permission';
 import { PermissionService } from '../rbac/permission.service';
 import { generateApiKey, newSecretFor } from './api-key-format';
-import { ApiKeyEvent, type ApiKeyChangedEvent } from './api-key.events';
+import { ApiKeyIssued, ApiKeyRevoked, ApiKeyRotated } from './api-keys.events';
 import { ApiKeyVerifier } from './api-key-verifier.service';
 import { ApiKeyException, ApiKeyErrorCode } from './api-keys.exception';
 import type { CreateApiKeyDto, IssuedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
@@ -26,7 +26,7 @@ export class ApiKeysService {
     private readonly verifier: ApiKeyVerifier,
     private readonly permissions: PermissionService,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Issues a key for the caller; the secret is in the answer and nowhere else. */
@@ -51,7 +51,7 @@ export class ApiKeysService {
         expiresAt: new Date(this.clock.now().getTime() + days * DAY_MS),
       }),
     );
-    this.emit(ApiKeyEvent.Created, record, owner);
+    this.events.publish(keyEvent(ApiKeyIssued, record, owner));
     return {
       id: record.id,
       key,
@@ -81,7 +81,7 @@ export class ApiKeysService {
       { id, revokedAt: IsNull() },
       { revokedAt: this.clock.now(), revokedBy: caller.id },
     );
-    if (result.affected === 1) this.emit(ApiKeyEvent.Revoked, key, caller);
+    if (result.affected === 1) this.events.publish(keyEvent(ApiKeyRevoked, key, caller));
   }
 
   /** A new secret for the same key; the old one keeps working for the grace period (0: not at all). */
@@ -100,7 +100,7 @@ export class ApiKeysService {
         rotatedAt: now,
       },
     );
-    this.emit(ApiKeyEvent.Rotated, key, caller);
+    this.events.publish(keyEvent(ApiKeyRotated, key, caller));
     return {
       id: key.id,
       key: presented,
@@ -125,14 +125,12 @@ export class ApiKeysService {
     const decision = await this.permissions.decide(caller, Permission.UsersManage);
     if (!decision.allowed) throw new ApiKeyException(ApiKeyErrorCode.OthersKeysForbidden);
   }
+}
 
-  private emit(name: string, key: ApiKey, actor: AuthenticatedUser): void {
-    const event: ApiKeyChangedEvent = {
-      keyId: key.id,
-      publicId: key.publicId,
-      ownerId: key.ownerId,
-      actorId: actor.id,
-    };
-    this.events.emit(name, event);
-  }
+function keyEvent(
+  Event: typeof ApiKeyIssued | typeof ApiKeyRotated | typeof ApiKeyRevoked,
+  key: ApiKey,
+  actor: AuthenticatedUser,
+): ApiKeyIssued {
+  return new Event(key.id, key.publicId, key.ownerId, actor.id);
 }

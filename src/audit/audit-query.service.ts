@@ -31,6 +31,7 @@ const CSV_COLUMNS: (keyof AuditLogDto)[] = [
   'success',
   'allowed',
   'errorMessage',
+  'errorCode',
   'traceId',
   'actionDetails',
 ];
@@ -141,6 +142,7 @@ function toDto(row: AuditRow): AuditLogDto {
     success: row.success,
     allowed: row.allowed,
     errorMessage: row.error_message,
+    errorCode: row.error_code,
     metadata: row.metadata,
     traceId: row.trace_id,
     hash: row.hash,

@@ -5,11 +5,13 @@ import { RequirePermissions } from '../rbac/decorators/require-permissions.decor
 import { Permission } from '../rbac/permission';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifier } from './audit-verifier.service';
+import { Audit } from './decorators/audit.decorator';
 import {
   AuditLogPageDto,
   AuditSummaryRowDto,
   AuditTimeRangeDto,
   AuditVerificationDto,
+  ChainHeadDto,
   ExportAuditLogsQueryDto,
   ListAuditLogsQueryDto,
   VerifyAuditQueryDto,
@@ -25,6 +27,7 @@ export class AuditController {
   ) {}
 
   @Get()
+  @Audit('audit.list')
   @ApiOperation({
     summary: 'Audit records, newest first, filtered; page with cursor = nextCursor (stable under inserts).',
   })
@@ -35,6 +38,7 @@ export class AuditController {
   }
 
   @Get('export')
+  @Audit('audit.export')
   @ApiOperation({ summary: 'Stream every matching record as NDJSON or CSV, without loading them into memory.' })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiErrorResponses(400)
@@ -47,6 +51,7 @@ export class AuditController {
   }
 
   @Get('summary')
+  @Audit('audit.summary')
   @ApiOperation({ summary: 'Per day (UTC) and action: counts, success and failure rate, mean and p95 execution time.' })
   @ApiOkResponse({ type: [AuditSummaryRowDto] })
   @ApiErrorResponses(400)
@@ -55,10 +60,27 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Walk the hash chain and name the first altered, inserted or deleted record.' })
+  @Audit('audit.verify')
+  @ApiOperation({
+    summary: 'Walk the hash chain and name the first altered, inserted or deleted record.',
+    description:
+      "Checks every link, the signed head (newest records deleted) and retention's signed checkpoint (oldest " +
+      'records deleted). Pass a head exported earlier as anchorId/anchorHash to also catch a rewound head.',
+  })
   @ApiOkResponse({ type: AuditVerificationDto })
   @ApiErrorResponses(400)
   verify(@Query() query: VerifyAuditQueryDto): Promise<AuditVerificationDto> {
-    return this.verifier.verify(query.from, query.to);
+    return this.verifier.verify(query);
+  }
+
+  @Get('head')
+  @Audit('audit.head')
+  @ApiOperation({
+    summary: 'The signed chain head: keep copies outside the database and pass one back to verify as an anchor.',
+  })
+  @ApiOkResponse({ type: ChainHeadDto })
+  @ApiErrorResponses(404, 409)
+  head(): Promise<ChainHeadDto> {
+    return this.verifier.head();
   }
 }

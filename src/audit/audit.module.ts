@@ -1,32 +1,32 @@
 import { Module } from '@nestjs/common';
 import { auditChainKeyProvider } from './audit-chain-key.provider';
-import { AuditChainRepository } from './audit-chain.repository';
+import { AuditChainer } from './audit-chainer.service';
 import { AuditController } from './audit.controller';
-import { AuditEventsListener } from './audit-events.listener';
+import { AuditEventSubscriber } from './audit-event.subscriber';
 import { AuditHttpRecorder } from './audit-http.recorder';
+import { AuditOutboxStore } from './audit-outbox.store';
 import { AuditQueryService } from './audit-query.service';
-import { AuditRetentionService } from './audit-retention.service';
-import { AuditTargetGuard } from './audit-target.guard';
+import { AuditRetention } from './audit-retention';
+import { AuditTargets } from './audit-target';
+import { AuditTrail } from './audit-trail.service';
 import { AuditVerifier } from './audit-verifier.service';
-import { AuditWriter } from './audit-writer.service';
-import { AuditService } from './audit.service';
-import { HandlerReachedInterceptor } from './handler-reached.interceptor';
+import { AuditedTransactionInterceptor } from './audited-transaction.interceptor';
 
 @Module({
   controllers: [AuditController],
   providers: [
     auditChainKeyProvider,
-    AuditChainRepository,
-    AuditWriter,
-    AuditService,
+    AuditOutboxStore,
+    AuditChainer,
+    AuditTrail,
+    AuditTargets,
     AuditHttpRecorder,
+    AuditedTransactionInterceptor,
+    AuditEventSubscriber,
     AuditQueryService,
     AuditVerifier,
-    AuditRetentionService,
-    AuditEventsListener,
-    AuditTargetGuard,
-    HandlerReachedInterceptor,
+    AuditRetention,
   ],
-  exports: [AuditService, AuditTargetGuard, HandlerReachedInterceptor],
+  exports: [AuditTrail, AuditedTransactionInterceptor],
 })
 export class AuditModule {}

@@ -1,5 +1,5 @@
 import type { AuditRow } from './audit-entry';
-import { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
+import { canonicalJson, chainHash, GENESIS_HASH, signChainCheckpoint, signChainHead } from './hash-chain';
 
 const row: Omit<AuditRow, 'prev_hash' | 'hash'> = {
   id: '42',
@@ -21,6 +21,7 @@ const row: Omit<AuditRow, 'prev_hash' | 'hash'> = {
   success: true,
   allowed: true,
   error_message: null,
+  error_code: null,
   metadata: { route: '/api/v1/agents' },
   trace_id: 'abc',
 };
@@ -42,6 +43,23 @@ describe('hash chain', () => {
   it.each(Object.keys(row) as (keyof typeof row)[])('changes when %s changes', (field) => {
     const altered = { ...row, [field]: field === 'created_at' ? new Date(row.created_at.getTime() + 1) : 'changed' };
     expect(chainHash(key, GENESIS_HASH, altered)).not.toBe(chainHash(key, GENESIS_HASH, row));
+  });
+
+  it('links a record without an error code exactly as records chained before the column existed', () => {
+    const { error_code: _absent, ...chainedBefore } = row;
+    expect(chainHash(key, GENESIS_HASH, row)).toBe(chainHash(key, GENESIS_HASH, chainedBefore));
+  });
+
+  it('signs the head over its id, hash and count, so a rewound or recounted head does not verify', () => {
+    const head = { lastId: '10', lastHash: 'a'.repeat(64), rowCount: '10' };
+    const signature = signChainHead(key, head);
+    expect(signChainHead(key, { ...head, lastId: '5' })).not.toBe(signature);
+    expect(signChainHead(key, { ...head, rowCount: '5' })).not.toBe(signature);
+    expect(signChainHead('other-key'.repeat(4), head)).not.toBe(signature);
+    const checkpoint = { firstKeptId: '11', firstKeptPrevHash: 'b'.repeat(64), rowsDropped: '10' };
+    expect(signChainCheckpoint(key, { ...checkpoint, rowsDropped: '0' })).not.toBe(
+      signChainCheckpoint(key, checkpoint),
+    );
   });
 
   it('depends on the previous link and on the key', () => {

@@ -25,7 +25,10 @@ function sortKeys(value: unknown): unknown {
  * not just database access) over the previous link and every column of the
  * record exactly as PostgreSQL stored it.
  */
-export function chainHash(key: string, previousHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+/** A record's stored columns; rows chained before error_code existed have none. */
+export type ChainedColumns = Omit<AuditRow, 'prev_hash' | 'hash' | 'error_code'> & { error_code?: string | null };
+
+export function chainHash(key: string, previousHash: string, row: ChainedColumns): string {
   const content = [
     row.id,
     row.created_at.toISOString(),
@@ -48,6 +51,33 @@ export function chainHash(key: string, previousHash: string, row: Omit<AuditRow,
     row.error_message,
     canonicalJson(row.metadata),
     row.trace_id,
+    // Added after the first rows were chained: only present values take part, so older links still verify.
+    ...(row.error_code === null || row.error_code === undefined ? [] : [row.error_code]),
   ];
   return createHmac('sha256', key).update(previousHash).update('\n').update(JSON.stringify(content)).digest('hex');
+}
+
+/** The newest link, its position and how many records the chain has ever held. */
+export interface ChainHead {
+  lastId: string;
+  lastHash: string;
+  rowCount: string;
+}
+
+/** The head's signature: rewinding the head (to hide deleted newest rows) needs the key. */
+export function signChainHead(key: string, head: ChainHead): string {
+  return createHmac('sha256', key).update(`head\n${head.lastId}\n${head.lastHash}\n${head.rowCount}`).digest('hex');
+}
+
+/** Where retention left the chain: the first kept record, the link it continues, and how many rows went before it. */
+export interface ChainCheckpoint {
+  firstKeptId: string;
+  firstKeptPrevHash: string;
+  rowsDropped: string;
+}
+
+export function signChainCheckpoint(key: string, checkpoint: ChainCheckpoint): string {
+  return createHmac('sha256', key)
+    .update(`checkpoint\n${checkpoint.firstKeptId}\n${checkpoint.firstKeptPrevHash}\n${checkpoint.rowsDropped}`)
+    .digest('hex');
 }

@@ -1,32 +1,18 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { Audit } from '../audit/decorators/audit.decorator';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { AccountRestriction, Authenticated } from './decorators/access.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
-import { Origin } from './decorators/request-origin.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { ProfileDto } from './dto/profile.dto';
 import { SessionDto } from './dto/session.dto';
-import type { RequestOrigin } from './events/auth.events';
-import { LoginGuard } from './guards/login.guard';
-import type { VerifiedLogin } from './login.service';
 import { SessionService } from './sessions/session.service';
 
 const ANY_ACCOUNT_STATE = [AccountRestriction.PasswordChange, AccountRestriction.MfaEnrollment];
@@ -42,7 +28,7 @@ export class AuthController {
   @Post('login')
   @Public()
   @RateLimit('login')
-  @UseGuards(LoginGuard)
+  @Audit('auth.login', { resource: 'session' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Log in with username and password (and a TOTP or recovery code when MFA is on).',
@@ -53,11 +39,12 @@ export class AuthController {
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiErrorResponses(400, 401, 429, 503)
-  login(@CurrentUser() login: unknown, @Origin() origin: RequestOrigin): Promise<LoginResponseDto> {
-    return this.auth.startSession(login as VerifiedLogin, origin);
+  login(@Body() body: LoginDto): Promise<LoginResponseDto> {
+    return this.auth.logIn(body);
   }
 
   @Post('logout')
+  @Audit('auth.logout', { resource: 'session' })
   @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the session of this token.' })
@@ -66,6 +53,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @Audit('auth.logout-all', { resource: 'session' })
   @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End every session of the caller, this one included.' })
@@ -74,6 +62,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @Audit('auth.me')
   @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE })
   @ApiOperation({ summary: "The caller's profile, role and effective permissions." })
   @ApiOkResponse({ type: ProfileDto })
@@ -82,19 +71,17 @@ export class AuthController {
   }
 
   @Post('password')
+  @Audit('auth.password.change', { resource: 'user' })
   @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "Change the caller's password; their other sessions end." })
   @ApiErrorResponses(400)
-  async changePassword(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: ChangePasswordDto,
-    @Origin() origin: RequestOrigin,
-  ): Promise<void> {
-    await this.auth.changePassword(user, body.currentPassword, body.newPassword, origin);
+  async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
+    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
   }
 
   @Get('sessions')
+  @Audit('auth.sessions.list', { resource: 'session' })
   @Authenticated({ interactiveOnly: true })
   @ApiOperation({ summary: "The caller's open sessions." })
   @ApiOkResponse({ type: [SessionDto] })
@@ -104,6 +91,7 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
+  @Audit('auth.sessions.revoke', { resource: 'session', idParam: 'id' })
   @Authenticated({ interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End one of the caller’s sessions.' })

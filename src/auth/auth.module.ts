@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig } from '../config';
 import { PermissionsModule } from '../rbac/permissions.module';
 import { AuthController } from './auth.controller';
@@ -22,15 +21,15 @@ import { PasswordPolicy } from './password/password-policy.service';
 import { SessionService } from './sessions/session.service';
 import { SigningKeyModule } from './signing-key.module';
 import { JwtStrategy } from './strategies/jwt.strategy';
-import { LocalStrategy } from './strategies/local.strategy';
 import { UserCredentialsRepository } from './user-credentials.repository';
 import { UserAdminService } from './users/user-admin.service';
 import { UserDirectoryService } from './users/user-directory.service';
 import { UsersController } from './users/users.controller';
+import { DatabaseFeatureModule } from '../database/transactions/database-feature.module';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, Session, RecoveryCode]),
+    DatabaseFeatureModule.forFeature([User, Session, RecoveryCode]),
     PermissionsModule,
     PassportModule,
     SigningKeyModule,
@@ -55,7 +54,6 @@ import { UsersController } from './users/users.controller';
     PasswordPolicy,
     UserCredentialsRepository,
     JwtStrategy,
-    LocalStrategy,
     InitialAdminService,
     AuthenticationGuard,
     UserAdminService,

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../common/clock/clock';
+import { DomainEvents } from '../common/events/domain-events.service';
 import { authConfig } from '../config';
+import { AccountLocked } from './auth.events';
 import type { User } from './entities/user.entity';
-import { type AccountLockedEvent, AuthEvent, type RequestOrigin } from './events/auth.events';
 import { type FailedAttemptOutcome, UserCredentialsRepository } from './user-credentials.repository';
 
 /**
@@ -17,11 +17,11 @@ export class FailedAttemptsService {
   constructor(
     private readonly credentials: UserCredentialsRepository,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  async record(user: User, origin: RequestOrigin): Promise<FailedAttemptOutcome> {
+  async record(user: User): Promise<FailedAttemptOutcome> {
     const outcome = await this.credentials.recordFailedAttempt(
       user.id,
       this.clock.now(),
@@ -29,14 +29,7 @@ export class FailedAttemptsService {
       this.config.lockoutMinutes * 60_000,
     );
     if (outcome.lockedNow && outcome.lockedUntil) {
-      const event: AccountLockedEvent = {
-        userId: user.id,
-        username: user.username,
-        lockedUntil: outcome.lockedUntil,
-        failedAttempts: outcome.failedAttempts,
-        ...origin,
-      };
-      this.events.emit(AuthEvent.AccountLocked, event);
+      this.events.publish(new AccountLocked(user.id, user.username, outcome.lockedUntil, outcome.failedAttempts));
     }
     return outcome;
   }

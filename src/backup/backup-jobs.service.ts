@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { DomainEvent } from '../common/events/domain-event';
+import { DomainEvents } from '../common/events/domain-events.service';
 import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { runInTransactionScope } from '../database/transactions/transaction-scope';
 import { BackupErrorCode, BackupException } from './backup.exception';
-import type { BackupDomainEvent } from './backup.events';
 
 /** One backup, restore or cleanup at a time across every instance on the database. */
 const JOB_LOCK = 'sentinel:backup';
@@ -28,7 +29,7 @@ export class BackupJobs implements OnModuleDestroy {
 
   constructor(
     private readonly locks: AdvisoryLockService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   /** `begin` runs first under the lock; `work` then runs with its result and an abort signal. */
@@ -40,11 +41,14 @@ export class BackupJobs implements OnModuleDestroy {
       resolveStarted = resolve;
       rejectStarted = reject;
     });
-    const finished = this.acquire(async () => {
-      const value = await begin();
-      resolveStarted(value);
-      await work(value, abort.signal);
-    }).then(
+    // Outside the request's unit of work: the job outlives it, and its events must not wait for its commit.
+    const finished = runInTransactionScope(undefined, () =>
+      this.acquire(async () => {
+        const value = await begin();
+        resolveStarted(value);
+        await work(value, abort.signal);
+      }),
+    ).then(
       (acquired) => {
         if (!acquired) rejectStarted(new BackupException(BackupErrorCode.Busy));
       },
@@ -76,9 +80,8 @@ export class BackupJobs implements OnModuleDestroy {
     return run.acquired ? run.result : undefined;
   }
 
-  /** Delivered to every listener before returning, so a command line that exits next has had them recorded. */
-  async publish(event: BackupDomainEvent): Promise<void> {
-    await this.events.emitAsync((event.constructor as unknown as { eventName: string }).eventName, event);
+  publish(event: DomainEvent): void {
+    this.events.publish(event);
   }
 
   // Before the data source closes (that happens at application shutdown), so a restore can still roll back.

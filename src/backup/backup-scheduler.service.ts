@@ -66,7 +66,7 @@ export class BackupScheduler implements OnApplicationBootstrap {
       `the newest verified backup is ${lastVerifiedAt ? `from ${lastVerifiedAt.toISOString()}` : 'missing'}, ` +
         `older than BACKUP_MAX_AGE_HOURS=${this.config.maxAgeHours}`,
     );
-    await this.jobs.publish(new BackupStaleEvent(lastVerifiedAt, this.config.maxAgeHours));
+    this.jobs.publish(new BackupStaleEvent(lastVerifiedAt, this.config.maxAgeHours));
     return true;
   }
 

@@ -52,7 +52,7 @@ export class BackupVerifier {
     const verification = await this.check(record, options.restoreTest);
     await this.records.update(id, { verification, verifiedAt: this.clock.now() });
     if (!verification.ok) this.logger.error(`backup ${id} failed verification: ${verification.error ?? ''}`);
-    await this.jobs.publish(new BackupVerifiedEvent(id, verification.ok, options.restoreTest, verification.error));
+    this.jobs.publish(new BackupVerifiedEvent(id, verification.ok, options.restoreTest, verification.error));
     return this.backups.get(id);
   }
 

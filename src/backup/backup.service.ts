@@ -242,7 +242,7 @@ export class BackupService implements OnApplicationBootstrap {
         completedFields(written.manifest, written.size, written.sha256, this.clock.now()),
       );
       this.logger.log(`backup ${record.id} (${record.type}) completed: ${written.size} bytes`);
-      await this.jobs.publish(new BackupCompletedEvent(record.id, record.type, written.size, request.initiator));
+      this.jobs.publish(new BackupCompletedEvent(record.id, record.type, written.size, request.initiator));
     } catch (error) {
       await this.records.update(record.id, {
         status: 'failed',
@@ -250,7 +250,7 @@ export class BackupService implements OnApplicationBootstrap {
         completedAt: this.clock.now(),
       });
       this.logger.error(`backup ${record.id} failed: ${errorText(error)}`);
-      await this.jobs.publish(new BackupFailedEvent(record.id, record.type, errorText(error), request.initiator));
+      this.jobs.publish(new BackupFailedEvent(record.id, record.type, errorText(error), request.initiator));
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -172,7 +172,7 @@ export class RestoreService {
     try {
       const report = await runRestore(client, plan, { dryRun: request.dryRun, signal, onProgress });
       await this.finish(record, { status: 'completed', report, progress });
-      await this.jobs.publish(
+      this.jobs.publish(
         new RestoreCompletedEvent(
           record.id,
           record.backupId,
@@ -188,9 +188,7 @@ export class RestoreService {
       this.logger.error(
         `restore ${record.id} of backup ${record.backupId} ${cancelled ? 'cancelled' : 'failed'}: ${message}`,
       );
-      await this.jobs.publish(
-        new RestoreFailedEvent(record.id, record.backupId, message, cancelled, request.initiator),
-      );
+      this.jobs.publish(new RestoreFailedEvent(record.id, record.backupId, message, cancelled, request.initiator));
     } finally {
       clearInterval(timer);
       await client.end().catch(() => undefined);

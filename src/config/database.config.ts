@@ -23,6 +23,18 @@ class DatabaseEnvironment {
   @Min(0, { message: 'must be 0 (pick a free port) or a port between 1024 and 65535' })
   @Max(65535, { message: 'must be 0 (pick a free port) or a port between 1024 and 65535' })
   EMBEDDED_DB_PORT = 0;
+
+  @ToInteger()
+  @IsInt({ message: 'must be an integer between 0 and 24' })
+  @Min(0, { message: 'must be an integer between 0 and 24' })
+  @Max(24, { message: 'must be an integer between 0 and 24' })
+  PARTITION_MONTHS_BEHIND = 1;
+
+  @ToInteger()
+  @IsInt({ message: 'must be an integer between 1 and 24' })
+  @Min(1, { message: 'must be an integer between 1 and 24' })
+  @Max(24, { message: 'must be an integer between 1 and 24' })
+  PARTITION_MONTHS_AHEAD = 1;
 }
 
 export const databaseConfig = registerAs('database', () => {
@@ -32,5 +44,7 @@ export const databaseConfig = registerAs('database', () => {
     poolSize: env.DATABASE_POOL_SIZE,
     migrationsRun: env.MIGRATIONS_RUN,
     embeddedPort: env.EMBEDDED_DB_PORT,
+    partitionMonthsBehind: env.PARTITION_MONTHS_BEHIND,
+    partitionMonthsAhead: env.PARTITION_MONTHS_AHEAD,
   };
 });

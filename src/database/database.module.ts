@@ -5,10 +5,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig } from '../config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { AppendStore } from './append-store/append-store.service';
 import { DatabaseServerModule } from './database-server.module';
 import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
+import { Transactions } from './transactions/transactions.service';
 
 /** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
 export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
@@ -41,7 +43,7 @@ export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}')
       },
     }),
   ],
-  providers: [AdvisoryLockService, PartitionMaintenanceService],
-  exports: [AdvisoryLockService, PartitionMaintenanceService],
+  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
+  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
 })
 export class DatabaseModule {}

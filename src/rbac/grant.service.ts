@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { UserDirectoryService } from '../auth/users/user-directory.service';
 import { Clock } from '../common/clock/clock';
+import { DomainEvents } from '../common/events/domain-events.service';
 import { type PageDto, page } from '../common/pagination/paginated';
 import type { CreateGrantDto, ListGrantsQueryDto } from './dto/grant.dto';
 import { PermissionGrant } from './entities/permission-grant.entity';
-import { type GrantChangedEvent, RbacEvent } from './events/rbac.events';
 import { Permission } from './permission';
 import { PermissionService } from './permission.service';
+import { GrantCreated, GrantRevoked } from './rbac.events';
 import { RbacException, RbacErrorCode } from './rbac.exception';
 import { Role } from './role';
 
@@ -24,7 +24,7 @@ export class GrantService {
     private readonly permissions: PermissionService,
     private readonly directory: UserDirectoryService,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(actor: AuthenticatedUser, input: CreateGrantDto): Promise<PermissionGrant> {
@@ -46,7 +46,7 @@ export class GrantService {
         grantedBy: actor.id,
       }),
     );
-    this.emit(RbacEvent.GrantCreated, grant, actor);
+    this.events.publish(grantEvent(GrantCreated, grant, actor));
     return grant;
   }
 
@@ -73,7 +73,7 @@ export class GrantService {
     if (!grant) throw new RbacException(RbacErrorCode.GrantNotFound);
     await this.assertMayGrant(actor, grant.permission);
     await this.grants.update({ id }, { isActive: false, revokedAt: this.clock.now(), revokedBy: actor.id });
-    this.emit(RbacEvent.GrantRevoked, grant, actor);
+    this.events.publish(grantEvent(GrantRevoked, grant, actor));
   }
 
   /** Nobody hands out a permission they do not hold outright, and some only an ADMIN hands out. */
@@ -84,16 +84,12 @@ export class GrantService {
     const held = await this.permissions.effectivePermissions(actor);
     if (!held.includes(permission)) throw new RbacException(RbacErrorCode.CannotGrantWhatYouLack);
   }
+}
 
-  private emit(name: string, grant: PermissionGrant, actor: AuthenticatedUser): void {
-    const event: GrantChangedEvent = {
-      grantId: grant.id,
-      userId: grant.userId,
-      permission: grant.permission,
-      resourceType: grant.resourceType,
-      resourceId: grant.resourceId,
-      actorId: actor.id,
-    };
-    this.events.emit(name, event);
-  }
+function grantEvent(
+  Event: typeof GrantCreated | typeof GrantRevoked,
+  grant: PermissionGrant,
+  actor: AuthenticatedUser,
+): GrantCreated | GrantRevoked {
+  return new Event(grant.id, grant.userId, grant.permission, grant.resourceType, grant.resourceId, actor.id);
 }

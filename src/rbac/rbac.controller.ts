@@ -18,6 +18,7 @@ import { GrantService } from './grant.service';
 import { Permission } from './permission';
 import { AccessCheckService } from './access-check.service';
 import { ALL_ROLES, ROLE_PERMISSIONS } from './role';
+import { Audit } from '../audit/decorators/audit.decorator';
 
 @ApiTags('rbac')
 @Controller('rbac')
@@ -28,6 +29,7 @@ export class RbacController {
   ) {}
 
   @Get('roles')
+  @Audit('rbac.roles')
   @Authenticated()
   @ApiOperation({ summary: 'Each role and the permissions it carries.' })
   @ApiOkResponse({ type: [RolePermissionsDto] })
@@ -36,6 +38,7 @@ export class RbacController {
   }
 
   @Get('grants')
+  @Audit('rbac.grants.list', { resource: 'grant' })
   @RequirePermissions([Permission.UsersManage])
   @ApiOperation({ summary: 'Grants, newest first; active and unexpired ones unless includeInactive.' })
   @ApiPageResponse(GrantDto)
@@ -45,6 +48,7 @@ export class RbacController {
   }
 
   @Post('grants')
+  @Audit('rbac.grants.create', { resource: 'grant' })
   @RequirePermissions([Permission.UsersManage])
   @ApiOperation({
     summary: 'Grant a user an extra permission, optionally scoped to a resource and expiring.',
@@ -57,6 +61,7 @@ export class RbacController {
   }
 
   @Delete('grants/:id')
+  @Audit('rbac.grants.revoke', { resource: 'grant', idParam: 'id' })
   @RequirePermissions([Permission.UsersManage])
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a grant; it stops counting at once.' })
@@ -69,6 +74,7 @@ export class RbacController {
   }
 
   @Get('check')
+  @Audit('rbac.check')
   @RequirePermissions([Permission.UsersManage])
   @ApiOperation({
     summary: 'Would this user be allowed this permission (on this resource)? The seed’s check_user_permission.',

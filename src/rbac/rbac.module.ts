@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { AccessCheckService } from './access-check.service';
 import { PermissionGrant } from './entities/permission-grant.entity';
 import { GrantService } from './grant.service';
 import { PermissionsModule } from './permissions.module';
 import { RbacController } from './rbac.controller';
+import { DatabaseFeatureModule } from '../database/transactions/database-feature.module';
 
 /** The rbac API: roles, grants and permission checks. Decisions themselves live in PermissionsModule. */
 @Module({
-  imports: [TypeOrmModule.forFeature([PermissionGrant]), PermissionsModule, AuthModule],
+  imports: [DatabaseFeatureModule.forFeature([PermissionGrant]), PermissionsModule, AuthModule],
   controllers: [RbacController],
   providers: [GrantService, AccessCheckService],
 })

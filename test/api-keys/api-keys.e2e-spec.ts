@@ -159,7 +159,7 @@ describe('API keys', () => {
     clock.advance(86_400_000 + 1000);
     expectErrorBody(await request(baseUrl, '/api/v1/auth/me', withKey(key)), 401);
     expect(events).toContainEqual(
-      expect.objectContaining({ name: 'api-key.rejected', payload: expect.objectContaining({ reason: 'expired' }) }),
+      expect.objectContaining({ name: 'api-key.refused', payload: expect.objectContaining({ reason: 'expired' }) }),
     );
   });
 
@@ -229,7 +229,7 @@ describe('API keys', () => {
     const publicId = issued.key.split('_')[1];
     const guess = `snt_${publicId}_${'b'.repeat(43)}`;
     expectErrorBody(await request(baseUrl, '/api/v1/auth/me', withKey(guess)), 401);
-    const rejection = events.filter((event) => event.name === 'api-key.rejected').at(-1);
+    const rejection = events.filter((event) => event.name === 'api-key.refused').at(-1);
     expect(rejection?.payload).toEqual(expect.objectContaining({ reason: 'bad_secret', publicId, keyId: issued.id }));
     expect(JSON.stringify(events)).not.toContain(secretOf(issued.key));
     expect(JSON.stringify(events)).not.toContain('b'.repeat(43));

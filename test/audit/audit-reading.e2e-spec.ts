@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
-import { AuditRetentionService } from '../../src/audit/audit-retention.service';
-import { AuditService } from '../../src/audit/audit.service';
-import { AuditWriter } from '../../src/audit/audit-writer.service';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
+import { PartitionMaintenanceService } from '../../src/database/partition-maintenance.service';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -34,7 +33,7 @@ async function appWithHistory(env: Record<string, string> = {}, clock?: TestCloc
       json: { name: `agent-${i}` },
     });
   }
-  await testApp.app.get(AuditWriter).flush();
+  await testApp.app.get(AuditTrail).flush();
   // A fresh login per check by default: tests move the clock far enough for any session to idle out.
   const verify = async (query = '', token?: string): Promise<Verification> => {
     const bearer = token ?? (await tokenFor(testApp.baseUrl, auditor));
@@ -89,7 +88,7 @@ describe('audit: tamper evidence', () => {
     try {
       // Log in first: a login after the deletion would append a row linking to the deleted one.
       const token = await tokenFor(testApp.baseUrl, auditor);
-      await testApp.app.get(AuditWriter).flush();
+      await testApp.app.get(AuditTrail).flush();
       const [newest] = await sql.query<{ id: string }[]>('SELECT id FROM audit_logs ORDER BY id DESC LIMIT 1');
       await sql.query('DELETE FROM audit_logs WHERE id = $1', [newest.id]);
       expect(await verify('', token)).toEqual({
@@ -121,6 +120,84 @@ describe('audit: tamper evidence', () => {
     }
   });
 
+  it('notices the newest 5 rows deleted and the head repointed, then the oldest 10 deleted too', async () => {
+    const { testApp, verify, sql, auditor } = await appWithHistory();
+    try {
+      const token = await tokenFor(testApp.baseUrl, auditor);
+      for (let i = 0; i < 10; i++) await request(testApp.baseUrl, '/api/v1/auth/me', { token });
+      await testApp.app.get(AuditTrail).flush();
+      const before = await sql.query<{ id: string; hash: string }[]>('SELECT id, hash FROM audit_logs ORDER BY id');
+      expect(before.length).toBeGreaterThan(15);
+      await sql.query('DELETE FROM audit_logs WHERE id = ANY($1::bigint[])', [before.slice(-5).map((row) => row.id)]);
+      const kept = before[before.length - 6];
+      // A forger with database access but not the key repoints the head and recounts it.
+      await sql.query('UPDATE audit_chain_head SET last_id = $1, last_hash = $2, row_count = $3', [
+        kept.id,
+        kept.hash,
+        before.length - 5,
+      ]);
+      expect(await verify('', token)).toEqual(
+        expect.objectContaining({ valid: false, problem: 'head', firstBrokenId: kept.id }),
+      );
+      // Nor does the chainer launder the forged head by appending to it and signing anew.
+      await testApp.app.get(AuditTrail).flush();
+      expect(await verify('', token)).toEqual(expect.objectContaining({ valid: false, problem: 'head' }));
+
+      await sql.query('DELETE FROM audit_logs WHERE id = ANY($1::bigint[])', [
+        before.slice(0, 10).map((row) => row.id),
+      ]);
+      expect(await verify('', token)).toEqual(
+        expect.objectContaining({ valid: false, problem: 'start', firstBrokenId: before[10].id }),
+      );
+    } finally {
+      await testApp.close();
+    }
+  });
+
+  it('notices a head rewound to an older, genuinely signed state, given a head exported earlier as an anchor', async () => {
+    const { testApp, verify, sql, auditor } = await appWithHistory();
+    try {
+      const token = await tokenFor(testApp.baseUrl, auditor);
+      await testApp.app.get(AuditTrail).flush();
+      const oldHead = await sql.query<Record<string, unknown>[]>('SELECT * FROM audit_chain_head');
+      // More history, then the anchor an operator exports (GET /audit-logs/head, kept outside the database).
+      for (let i = 0; i < 3; i++) await request(testApp.baseUrl, '/api/v1/auth/me', { token });
+      await testApp.app.get(AuditTrail).flush();
+      const exported = await request<{ lastId: string; lastHash: string; rowCount: string; signature: string }>(
+        testApp.baseUrl,
+        '/api/v1/audit-logs/head',
+        { token },
+      );
+      expect(exported.status).toBe(200);
+      expect(exported.body).toEqual({
+        lastId: expect.stringMatching(/^\d+$/),
+        lastHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        rowCount: expect.stringMatching(/^\d+$/),
+        signature: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      const anchor = `?anchorId=${exported.body.lastId}&anchorHash=${exported.body.lastHash}`;
+      expect(await verify(anchor, token)).toEqual(expect.objectContaining({ valid: true }));
+      await testApp.app.get(AuditTrail).flush();
+
+      // The forger deletes everything after the old head and puts the old (validly signed) head back.
+      const [old] = oldHead as { last_id: string }[];
+      await sql.query('DELETE FROM audit_logs WHERE id > $1', [old.last_id]);
+      await sql.query('DELETE FROM audit_chain_head');
+      const columns = Object.keys(oldHead[0]);
+      await sql.query(
+        `INSERT INTO audit_chain_head (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        columns.map((column) => oldHead[0][column]),
+      );
+      // The chain alone looks whole again; the anchor kept outside the database does not.
+      expect(await verify('', token)).toEqual(expect.objectContaining({ valid: true }));
+      expect(await verify(anchor, token)).toEqual(
+        expect.objectContaining({ valid: false, problem: 'anchor', firstBrokenId: exported.body.lastId }),
+      );
+    } finally {
+      await testApp.close();
+    }
+  });
+
   it('checks a range of ids only when asked to', async () => {
     const { testApp, verify, sql } = await appWithHistory();
     try {
@@ -137,7 +214,8 @@ describe('audit: tamper evidence', () => {
 describe('audit: retention', () => {
   it('drops whole partitions past SECURITY_AUDIT_RETENTION_DAYS and keeps the chain verifiable', async () => {
     const clock = new TestClock(new Date('2026-01-15T12:00:00Z'));
-    const { testApp, verify, sql } = await appWithHistory({ SECURITY_AUDIT_RETENTION_DAYS: '30' }, clock);
+    const history = await appWithHistory({ SECURITY_AUDIT_RETENTION_DAYS: '30' }, clock);
+    const { testApp, verify, sql } = history;
     try {
       const partitions = async (): Promise<string[]> =>
         (
@@ -146,18 +224,34 @@ describe('audit: retention', () => {
               WHERE inhparent = 'audit_logs'::regclass ORDER BY 1`,
           )
         ).map((row) => row.name);
-      expect(await partitions()).toEqual(['audit_logs_p202601', 'audit_logs_p202602']);
-      expect((await auditRows(testApp.app)).length).toBeGreaterThan(5);
-
-      clock.advance(90 * 86_400_000);
-      expect(await testApp.app.get(AuditRetentionService).maintain()).toEqual([
+      expect(await partitions()).toEqual([
+        'audit_logs_default',
+        'audit_logs_p202512',
         'audit_logs_p202601',
         'audit_logs_p202602',
       ]);
-      expect(await partitions()).toEqual(['audit_logs_p202604', 'audit_logs_p202605']);
+      expect((await auditRows(testApp.app)).length).toBeGreaterThan(5);
+
+      clock.advance(90 * 86_400_000);
+      const dropped = await testApp.app.get(PartitionMaintenanceService).upkeep();
+      expect(dropped?.get('audit_logs')).toEqual(['audit_logs_p202512', 'audit_logs_p202601', 'audit_logs_p202602']);
+      expect(await partitions()).toEqual([
+        'audit_logs_default',
+        'audit_logs_p202603',
+        'audit_logs_p202604',
+        'audit_logs_p202605',
+      ]);
       const remaining = await auditRows(testApp.app);
       expect(remaining.map((row) => [row.action_type, row.username])).toEqual([['audit.retention.dropped', 'system']]);
       expect(await verify()).toEqual(expect.objectContaining({ valid: true }));
+
+      // Retention's signed checkpoint says where the kept chain starts: deleting the oldest kept row is caught.
+      await verify();
+      const [oldest] = await sql.query<{ id: string }[]>('SELECT id FROM audit_logs ORDER BY id LIMIT 1');
+      const token = await tokenFor(testApp.baseUrl, history.auditor);
+      await testApp.app.get(AuditTrail).flush();
+      await sql.query('DELETE FROM audit_logs WHERE id = $1', [oldest.id]);
+      expect(await verify('', token)).toEqual(expect.objectContaining({ valid: false, problem: 'start' }));
     } finally {
       await testApp.close();
     }
@@ -172,7 +266,7 @@ describe('audit: reading', () => {
     const history = await appWithHistory();
     testApp = history.testApp;
     token = await tokenFor(testApp.baseUrl, history.auditor);
-    const audit = testApp.app.get(AuditService);
+    const audit = testApp.app.get(AuditTrail);
     // 2500 more rows, more than one export batch, written together (group commit).
     await Promise.all(
       Array.from({ length: 2500 }, (_, i) =>
@@ -184,6 +278,7 @@ describe('audit: reading', () => {
         }),
       ),
     );
+    await testApp.app.get(AuditTrail).flush();
   });
   afterAll(() => testApp.close());
 
@@ -195,7 +290,8 @@ describe('audit: reading', () => {
     expect(first.body.items).toHaveLength(100);
     const ids = first.body.items.map((item) => BigInt(item.id));
     expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : 1)));
-    await testApp.app.get(AuditService).recordSystemAction({ action: 'bulk.test', resourceId: 'late' });
+    await testApp.app.get(AuditTrail).recordSystemAction({ action: 'bulk.test', resourceId: 'late' });
+    await testApp.app.get(AuditTrail).flush();
     const second = await get<AuditPage>(
       `/api/v1/audit-logs?action=bulk.test&limit=100&cursor=${first.body.nextCursor}`,
     );
@@ -212,7 +308,7 @@ describe('audit: reading', () => {
 
   it('finds a request by its trace id and the requests refused by a guard', async () => {
     await request(testApp.baseUrl, '/api/v1/users', { headers: { 'x-request-id': 'find-me' } });
-    await testApp.app.get(AuditWriter).flush();
+    await testApp.app.get(AuditTrail).flush();
     const found = await get<AuditPage>('/api/v1/audit-logs?traceId=find-me');
     expect(found.body.items).toEqual([expect.objectContaining({ traceId: 'find-me', allowed: false })]);
     const refused = await get<AuditPage>('/api/v1/audit-logs?allowed=false&limit=500');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditWriter } from '../../src/audit/audit-writer.service';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
@@ -66,11 +66,12 @@ describe('audit: recording', () => {
     const token = await tokenFor(baseUrl, operator);
     await request(baseUrl, '/api/v1/users', { headers: { 'x-request-id': 'refused-401' } });
     await request(baseUrl, '/api/v1/users', { token, headers: { 'x-request-id': 'refused-403' } });
-    const [unauthenticated] = await auditRows(testApp.app, "trace_id = 'refused-401'");
+    // The request's own row (an event it raised, such as rbac.denied, has a row of its own, with no method).
+    const [unauthenticated] = await auditRows(testApp.app, "trace_id = 'refused-401' AND request_method IS NOT NULL");
     expect(unauthenticated).toEqual(
       expect.objectContaining({ response_status: 401, allowed: false, success: false, action_type: 'users.list' }),
     );
-    const [forbidden] = await auditRows(testApp.app, "trace_id = 'refused-403'");
+    const [forbidden] = await auditRows(testApp.app, "trace_id = 'refused-403' AND request_method IS NOT NULL");
     expect(forbidden).toEqual(
       expect.objectContaining({
         response_status: 403,
@@ -80,6 +81,15 @@ describe('audit: recording', () => {
       }),
     );
     expect(forbidden.error_message).toEqual(expect.any(String));
+    expect(forbidden.error_code).toBe('FORBIDDEN');
+    const denials = await auditRows(testApp.app, "trace_id = 'refused-403' AND action_type = 'rbac.denied'");
+    expect(denials).toEqual([
+      expect.objectContaining({
+        user_id: operator.id,
+        success: false,
+        action_details: { permissions: ['users:manage'] },
+      }),
+    ]);
   });
 
   it('records requests that fail validation, with the permission decision allowed', async () => {
@@ -188,14 +198,15 @@ describe('audit: recording', () => {
       ),
     );
     expect(results.every((result) => result.status === 201)).toBe(true);
-    // Read straight from the table without flushing the writer: the rows must already be there.
-    const rows = await testApp.app
-      .get(DataSource)
-      .query<{ trace_id: string }[]>("SELECT trace_id FROM audit_logs WHERE trace_id LIKE 'durable-%'");
+    // Read straight from the tables without flushing: the rows must already be committed, chained or not yet.
+    const rows = await testApp.app.get(DataSource).query<{ trace_id: string }[]>(
+      `SELECT trace_id FROM audit_logs WHERE trace_id LIKE 'durable-%' AND request_method IS NOT NULL
+       UNION ALL SELECT trace_id FROM audit_outbox WHERE trace_id LIKE 'durable-%' AND request_method IS NOT NULL`,
+    );
     expect(rows.map((row) => row.trace_id).sort()).toEqual([...traceIds].sort());
   });
 
-  it('records a lockout as an action of the system', async () => {
+  it('records a lockout with the account it locked', async () => {
     const user = await createUser(testApp.app, { role: Role.Operator });
     for (let attempt = 0; attempt < 5; attempt++) {
       await request(baseUrl, '/api/v1/auth/login', {
@@ -204,7 +215,9 @@ describe('audit: recording', () => {
       });
     }
     const rows = await auditRows(testApp.app, "action_type = 'auth.account.locked' AND resource_id = $1", [user.id]);
-    expect(rows).toEqual([expect.objectContaining({ username: 'system', user_id: null, resource_type: 'user' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ username: user.username, user_id: user.id, resource_type: 'user', success: true }),
+    ]);
   });
 });
 
@@ -242,7 +255,7 @@ describe('audit: when the database is unreachable', () => {
       const result = await request(testApp.baseUrl, '/api/v1/test-only-audit/ping', { method: 'POST', json: {} });
       expect(result.status).toBe(expected);
       if (expected === 503) expectErrorBody(result, 503);
-      else expect(testApp.app.get(AuditWriter).lost).toBeGreaterThan(0);
+      else expect(testApp.app.get(AuditTrail).stats.lost).toBeGreaterThan(0);
     } finally {
       await restore();
       await testApp.close();

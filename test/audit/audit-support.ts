@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuditWriter } from '../../src/audit/audit-writer.service';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
 
 export interface StoredAuditRow {
   id: string;
@@ -12,23 +12,25 @@ export interface StoredAuditRow {
   username: string | null;
   api_key_id: string | null;
   request_method: string | null;
+  ip_address: string | null;
   request_path: string | null;
   response_status: number | null;
   success: boolean;
   allowed: boolean | null;
   error_message: string | null;
+  error_code: string | null;
   action_details: Record<string, unknown> | null;
   metadata: { route?: string } | null;
   trace_id: string | null;
 }
 
-/** Writes what the app still holds in its buffer, then reads rows straight from the table. */
+/** Writes and chains what the app still holds, then reads rows straight from the table. */
 export async function auditRows(
   app: NestFastifyApplication,
   where = 'true',
   params: unknown[] = [],
 ): Promise<StoredAuditRow[]> {
-  await app.get(AuditWriter).flush();
+  await app.get(AuditTrail).flush();
   return app.get(DataSource).query<StoredAuditRow[]>(`SELECT * FROM audit_logs WHERE ${where} ORDER BY id`, params);
 }
 

@@ -375,6 +375,7 @@ describe('auth: TOTP multi-factor authentication', () => {
         'auth.mfa.enabled',
         'auth.session.revoked',
         'auth.mfa.disabled',
+        'auth.mfa.recovery-code-used',
       ]),
     );
     const published = [recorder.events, profile.body, sessions.body];

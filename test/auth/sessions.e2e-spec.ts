@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/rbac/role';
 import { ROLE_PERMISSIONS } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
-import { type EventRecorder, recordEvents } from '../support/events';
+import { type EventRecorder, publishedEvent, recordEvents } from '../support/events';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 import { createUser, login, strongPassword, type TestUser, tokenFor } from '../support/users';
@@ -93,7 +93,10 @@ describe('auth: sessions, profile and password change', () => {
       expectErrorBody(await post('/auth/logout', ending.token!), 401);
       expect((await me(baseUrl, other.token!)).status).toBe(200);
       expect(events.payloads('auth.session.revoked', { userId: user.id })).toEqual([
-        { userId: user.id, sessionIds: [ending.sessionId], reason: 'logout', actorId: undefined },
+        publishedEvent(
+          { userId: user.id, sessionIds: [ending.sessionId], reason: 'logout' },
+          expect.objectContaining({ actor: expect.objectContaining({ userId: user.id, sessionId: ending.sessionId }) }),
+        ),
       ]);
     });
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AuditWriter } from '../../src/audit/audit-writer.service';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
 import type { BackupDto } from '../../src/backup/dto/backup.dto';
 import { createTestApp, TEST_BACKUP_KEY } from '../support/test-app';
 import {
@@ -43,7 +43,7 @@ describe('backup and restore of real data', () => {
     expect(done).toEqual(expect.objectContaining({ status: 'completed', error: null }));
     expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(before);
     expect(done.progress).toEqual(expect.objectContaining({ tablesDone: done.progress.tablesTotal }));
-    await context.testApp.app.get(AuditWriter).flush();
+    await context.testApp.app.get(AuditTrail).flush();
     expect(await auditChainValid(context)).toEqual(expect.objectContaining({ valid: true }));
   });
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AuditWriter } from '../../src/audit/audit-writer.service';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
 import type { RestoreDto } from '../../src/backup/dto/restore.dto';
 import { createTestApp } from '../support/test-app';
 import {
@@ -99,7 +99,7 @@ describe('a restore that fails leaves the database as it was', () => {
   it('keeps the audit trail written after the backup, records the restore, and the chain verifies', async () => {
     const backup = await takeBackup(context);
     await call(context, 'GET', '/backups?limit=1');
-    await context.testApp.app.get(AuditWriter).flush();
+    await context.testApp.app.get(AuditTrail).flush();
     const [{ newest }] = await context.sql.query<{ newest: string }[]>(
       'SELECT max(id)::text AS newest FROM audit_logs',
     );
@@ -108,7 +108,7 @@ describe('a restore that fails leaves the database as it was', () => {
     expect(done.report).toEqual(
       expect.arrayContaining([expect.objectContaining({ table: 'audit_logs', mode: 'merge' })]),
     );
-    await context.testApp.app.get(AuditWriter).flush();
+    await context.testApp.app.get(AuditTrail).flush();
     const [kept] = await context.sql.query<{ found: boolean }[]>(
       'SELECT count(*) > 0 AS found FROM audit_logs WHERE id = $1',
       [newest],

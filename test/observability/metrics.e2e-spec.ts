@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { TrackExternalCall } from '../../src/observability/metrics/decorators/track-external-call.decorator';
 import { MetricsRecorder } from '../../src/observability/metrics/metrics-recorder.service';
-import { MetricsRetentionService } from '../../src/observability/metrics/store/metrics-retention.service';
+import { PartitionMaintenanceService } from '../../src/database/partition-maintenance.service';
 import { MetricsStore } from '../../src/observability/metrics/store/metrics-store';
 import type { HttpRequestRecord } from '../../src/observability/metrics/store/metric-records';
 import { monthlyPartition } from '../../src/database/monthly-partition.util';
@@ -499,15 +499,15 @@ describe('metrics, every request sampled', () => {
       const leap = 90 * DAY + 62 * DAY;
       clock.advance(leap);
       const dropped = await testApp.app
-        .get(MetricsRetentionService)
-        .maintain()
+        .get(PartitionMaintenanceService)
+        .upkeep()
         .finally(() => {
           // Back to the present, where the other stores' partitions are, for whatever the app records while closing.
           clock.advance(-leap);
         });
       for (const table of ['http_request_metrics', 'agent_run_metrics', 'external_api_call_metrics']) {
         const old = monthlyPartition(table, t0).name;
-        expect(dropped).toContain(old);
+        expect(dropped?.get(table)).toContain(old);
         const [gone] = await dataSource.query<{ oid: string | null }[]>('SELECT to_regclass($1) AS oid', [old]);
         expect(gone.oid).toBeNull();
         const [ready] = await dataSource.query<{ oid: string | null }[]>('SELECT to_regclass($1) AS oid', [

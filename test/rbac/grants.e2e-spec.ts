@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { recordEvents } from '../support/events';
+import { publishedEvent, recordEvents } from '../support/events';
 import type { AccessCheckDto, GrantDto } from '../../src/rbac/dto/grant.dto';
-import type { GrantChangedEvent } from '../../src/rbac/events/rbac.events';
 import { Permission } from '../../src/rbac/permission';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -83,14 +82,14 @@ describe('rbac: grants', () => {
     expect(events.events).toEqual([
       {
         name: 'rbac.grant.created',
-        payload: {
+        payload: publishedEvent({
           grantId: grant.id,
           userId: user.id,
           permission: Permission.AgentsManage,
           resourceType: 'agent',
           resourceId: agentX.id,
           actorId: admin.id,
-        } satisfies GrantChangedEvent,
+        }),
       },
     ]);
 

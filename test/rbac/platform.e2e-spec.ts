@@ -1,9 +1,8 @@
-import { recordEvents } from '../support/events';
+import { publishedEvent, recordEvents } from '../support/events';
 import { DataSource } from 'typeorm';
 import type { AgentDto, AgentRunDto } from '../../src/platform/agents/dto/agent.dto';
 import type { ApiToggleDto } from '../../src/platform/api-toggles/dto/api-toggle.dto';
 import type { ProposalDto } from '../../src/platform/proposals/dto/proposal.dto';
-import type { ProposalDecidedEvent } from '../../src/platform/proposals/proposals.service';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
@@ -290,12 +289,12 @@ describe('platform: agents, proposals and API toggles', () => {
       });
       expect(events.events).toEqual([
         {
-          name: 'proposal.approved',
-          payload: {
+          name: 'proposal.decided',
+          payload: publishedEvent({
             proposalId: proposal.id,
             decision: 'approved',
             deciderId: users.otherAdmin.id,
-          } satisfies ProposalDecidedEvent,
+          }),
         },
       ]);
     });

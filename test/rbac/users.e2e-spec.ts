@@ -1,7 +1,6 @@
-import { recordEvents } from '../support/events';
+import { publishedEvent, recordEvents } from '../support/events';
 import type { SessionDto } from '../../src/auth/dto/session.dto';
 import type { CreatedUserDto, UserDto } from '../../src/auth/users/dto/user.dto';
-import type { UserChangedEvent } from '../../src/auth/users/user.events';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createUser, login, strongPassword, type TestUser, tokenFor } from '../support/users';
@@ -67,12 +66,12 @@ describe('users: administration', () => {
       expect(events.events).toEqual([
         {
           name: 'users.created',
-          payload: {
+          payload: publishedEvent({
             actorId: admin.id,
             userId: created.user.id,
             username: created.user.username,
             changes: { role: 'OPERATOR' },
-          } satisfies UserChangedEvent,
+          }),
         },
       ]);
       await expectConfinedUntilPasswordChange(created.user.username, password);
@@ -308,12 +307,12 @@ describe('users: administration', () => {
       expect(events.events).toEqual([
         {
           name: 'users.deleted',
-          payload: {
+          payload: publishedEvent({
             actorId: admin.id,
             userId: user.id,
             username: user.username,
             changes: {},
-          } satisfies UserChangedEvent,
+          }),
         },
       ]);
       expectErrorBody(await request(baseUrl, `${API}/users/${user.id}`, { token: adminToken }), 404);

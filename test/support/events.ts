@@ -39,3 +39,14 @@ export class EventRecorder {
 export function recordEvents(app: INestApplication, prefix = ''): EventRecorder {
   return new EventRecorder(app.get(EventEmitter2), prefix);
 }
+
+/**
+ * What a domain event published with exactly these fields looks like: its
+ * own fields, and the publisher's stamp (when, and from which request).
+ */
+export function publishedEvent(
+  fields: Record<string, unknown>,
+  origin: unknown = expect.any(Object),
+): Record<string, unknown> {
+  return { ...fields, occurredAt: expect.any(Date), origin };
+}

@@ -36,12 +36,13 @@ export async function request<T = unknown>(
   };
 }
 
-/** The uniform error body every failure must have. */
-export function expectErrorBody(result: HttpResult, status: number): void {
+/** The uniform error body every failure must have; with `code`, that exact code. */
+export function expectErrorBody(result: HttpResult, status: number, code?: string): void {
   expect(result.status).toBe(status);
   expect(result.body).toEqual({
     statusCode: status,
     error: expect.any(String),
+    code: code ?? expect.stringMatching(/^[A-Z][A-Z0-9_]*$/),
     message: expect.any(String),
     traceId: result.headers.get('x-request-id'),
   });

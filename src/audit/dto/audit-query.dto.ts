@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsRecordId } from '../../common/validation/is-record-id.decorator';
 import { TimeRangeQueryDto } from '../../common/time-range/time-range-query.dto';
 import { QueryBoolean } from '../../common/validation/query-boolean.decorator';
 
@@ -58,6 +59,11 @@ export class AuditFilterDto extends AuditTimeRangeDto {
   @IsString()
   @Length(1, 128)
   traceId?: string;
+
+  @ApiPropertyOptional({ example: 'LAST_ADMIN', description: "The error body's code of a refused or failed request." })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{0,99}$/, { message: 'errorCode must be an error code such as LAST_ADMIN' })
+  errorCode?: string;
 }
 
 export class ListAuditLogsQueryDto extends AuditFilterDto {
@@ -71,7 +77,7 @@ export class ListAuditLogsQueryDto extends AuditFilterDto {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page: rows older than it.' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'cursor must be a record id' })
+  @IsRecordId()
   cursor?: string;
 }
 
@@ -85,13 +91,41 @@ export class ExportAuditLogsQueryDto extends AuditFilterDto {
 export class VerifyAuditQueryDto {
   @ApiPropertyOptional({ description: 'First record id to check (default: the oldest kept).' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'from must be a record id' })
+  @IsRecordId()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last record id to check (default: the newest).' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'to must be a record id' })
+  @IsRecordId()
   to?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'lastId of a head exported earlier and kept outside the database: that record must still be in the chain, ' +
+      'which catches a head rewound to an older signed state.',
+  })
+  @IsOptional()
+  @IsRecordId()
+  anchorId?: string;
+
+  @ApiPropertyOptional({ description: 'lastHash of that exported head: the anchored record must still have it.' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'anchorHash must be 64 hex digits' })
+  anchorHash?: string;
+}
+
+export class ChainHeadDto {
+  @ApiProperty({ description: 'Id of the newest chained record.' })
+  lastId!: string;
+
+  @ApiProperty({ description: 'Its link (hash).' })
+  lastHash!: string;
+
+  @ApiProperty({ description: 'How many records the chain has ever held, those retention dropped included.' })
+  rowCount!: string;
+
+  @ApiProperty({ description: 'HMAC over the three, under the chain key.' })
+  signature!: string;
 }
 
 export class AuditLogDto {
@@ -157,6 +191,9 @@ export class AuditLogDto {
   @ApiProperty({ type: String, nullable: true })
   errorMessage!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: "The error body's code, e.g. LAST_ADMIN." })
+  errorCode!: string | null;
+
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   metadata!: unknown;
 
@@ -194,8 +231,14 @@ export class AuditVerificationDto {
   })
   firstBrokenId?: string;
 
-  @ApiPropertyOptional({ enum: ['content', 'link', 'tail'] })
-  problem?: 'content' | 'link' | 'tail';
+  @ApiPropertyOptional({
+    enum: ['content', 'link', 'start', 'tail', 'head', 'count', 'checkpoint', 'anchor'],
+    description:
+      'content: a record was altered; link: one was deleted or inserted; start: the oldest were deleted outside ' +
+      'retention; tail: the newest were deleted; head: the head was rewritten; count: records are missing; ' +
+      'checkpoint: a retention checkpoint was forged; anchor: the chain no longer reaches an exported head.',
+  })
+  problem?: 'content' | 'link' | 'start' | 'tail' | 'head' | 'count' | 'checkpoint' | 'anchor';
 }
 
 export class AuditSummaryRowDto {

@@ -1,12 +1,11 @@
 import { Body, Controller, Delete, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audit } from '../../audit/decorators/audit.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import type { AuthenticatedUser } from '../authenticated-user';
 import { AccountRestriction, Authenticated } from '../decorators/access.decorator';
 import { CurrentUser } from '../decorators/current-user.decorator';
-import { Origin } from '../decorators/request-origin.decorator';
 import { ConfirmTotpDto, DisableTotpDto, RecoveryCodesDto, TotpEnrollmentDto } from '../dto/totp.dto';
-import type { RequestOrigin } from '../events/auth.events';
 import { MfaService } from './mfa.service';
 
 @ApiTags('auth')
@@ -15,6 +14,7 @@ export class MfaController {
   constructor(private readonly mfa: MfaService) {}
 
   @Post('enroll')
+  @Audit('auth.mfa.enroll', { resource: 'user' })
   @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment], interactiveOnly: true })
   @ApiOperation({ summary: 'Start TOTP enrollment: a new secret for the authenticator app, shown once.' })
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
@@ -24,29 +24,23 @@ export class MfaController {
   }
 
   @Post('confirm')
+  @Audit('auth.mfa.confirm', { resource: 'user' })
   @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment], interactiveOnly: true })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Confirm enrollment with a code from the app; returns 10 single-use recovery codes.' })
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiErrorResponses(400, 409)
-  async confirm(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: ConfirmTotpDto,
-    @Origin() origin: RequestOrigin,
-  ): Promise<RecoveryCodesDto> {
-    return { recoveryCodes: await this.mfa.confirm(user.id, body.code, origin) };
+  async confirm(@CurrentUser() user: AuthenticatedUser, @Body() body: ConfirmTotpDto): Promise<RecoveryCodesDto> {
+    return { recoveryCodes: await this.mfa.confirm(user.id, body.code) };
   }
 
   @Delete()
+  @Audit('auth.mfa.disable', { resource: 'user' })
   @Authenticated({ interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Turn TOTP off; needs a current code or the password.' })
   @ApiErrorResponses(400, 409)
-  async disable(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: DisableTotpDto,
-    @Origin() origin: RequestOrigin,
-  ): Promise<void> {
-    await this.mfa.disable(user.id, body, origin);
+  async disable(@CurrentUser() user: AuthenticatedUser, @Body() body: DisableTotpDto): Promise<void> {
+    await this.mfa.disable(user.id, body);
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { DomainEvents } from '../../common/events/domain-events.service';
+import { Transactions } from '../../database/transactions/transactions.service';
+import { MfaDisabled, MfaEnabled } from '../auth.events';
 import { AuthException, AuthErrorCode } from '../auth.exception';
 import { RecoveryCode } from '../entities/recovery-code.entity';
 import { User } from '../entities/user.entity';
-import { AuthEvent, type RequestOrigin, type UserSecurityEvent } from '../events/auth.events';
 import { FailedAttemptsService } from '../failed-attempts.service';
 import { PasswordHasher } from '../password/password-hasher.service';
 import { UserCredentialsRepository } from '../user-credentials.repository';
@@ -23,12 +24,14 @@ export interface TotpEnrollment {
 @Injectable()
 export class MfaService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(RecoveryCode) private readonly recoveryCodes: Repository<RecoveryCode>,
     private readonly credentials: UserCredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly failures: FailedAttemptsService,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
+    private readonly transactions: Transactions,
   ) {}
 
   /** Starts (or restarts) an enrollment; the secret is shown this once and works only after confirmation. */
@@ -36,22 +39,21 @@ export class MfaService {
     const user = await this.requireUser(userId);
     if (user.mfaEnabled) throw new AuthException(AuthErrorCode.MfaAlreadyEnabled);
     const secret = generateTotpSecret();
-    await this.dataSource.getRepository(User).update({ id: userId }, { totpPendingSecret: secret });
+    await this.users.update({ id: userId }, { totpPendingSecret: secret });
     const otpauthUrl = totpUri(secret, user.username);
     return { secret, otpauthUrl, qrCodeDataUrl: await totpQrCode(otpauthUrl) };
   }
 
   /** Turns TOTP on once the user proves their app has the secret; returns fresh recovery codes. */
-  async confirm(userId: string, code: string, origin: RequestOrigin): Promise<string[]> {
+  async confirm(userId: string, code: string): Promise<string[]> {
     const user = await this.requireUser(userId);
     if (user.mfaEnabled) throw new AuthException(AuthErrorCode.MfaAlreadyEnabled);
     if (!user.totpPendingSecret) throw new AuthException(AuthErrorCode.MfaNotEnrolling);
     const step = matchTotpStep(user.totpPendingSecret, code, this.clock.now());
     if (step === undefined) throw new AuthException(AuthErrorCode.InvalidMfaCode);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(
-        User,
+    await this.transactions.run(async () => {
+      await this.users.update(
         { id: userId },
         {
           totpSecret: user.totpPendingSecret,
@@ -60,36 +62,35 @@ export class MfaService {
           totpLastUsedStep: String(step),
         },
       );
-      await manager.delete(RecoveryCode, { userId });
-      await manager.insert(
-        RecoveryCode,
+      await this.recoveryCodes.delete({ userId });
+      await this.recoveryCodes.insert(
         codes.map((recoveryCode) => ({ userId, codeHash: hashRecoveryCode(recoveryCode), usedAt: null })),
       );
+      this.events.publish(new MfaEnabled(user.id, user.username));
     });
-    this.emit(AuthEvent.MfaEnabled, user, origin);
     return codes;
   }
 
   /** Turns TOTP off; the caller proves presence with a current code or their password. */
-  async disable(userId: string, proof: { code?: string; password?: string }, origin: RequestOrigin): Promise<void> {
-    const user = await this.requireUser(userId);
+  async disable(userId: string, proof: { code?: string; password?: string }): Promise<void> {
+    const user = await this.transactions.outside(() => this.requireUser(userId));
     if (!user.mfaEnabled) throw new AuthException(AuthErrorCode.MfaNotEnabled);
     const proven = proof.code
       ? await this.acceptTotpCode(user, proof.code)
       : await this.hasher.verify(proof.password ?? '', user.passwordHash);
     if (!proven) {
-      await this.failures.record(user, origin);
+      this.transactions.commitOnFailure();
+      await this.failures.record(user);
       throw new AuthException(AuthErrorCode.InvalidMfaCode, 'The code or password is not correct');
     }
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(
-        User,
+    await this.transactions.run(async () => {
+      await this.users.update(
         { id: userId },
         { totpSecret: null, totpPendingSecret: null, totpEnabledAt: null, totpLastUsedStep: null },
       );
-      await manager.delete(RecoveryCode, { userId });
+      await this.recoveryCodes.delete({ userId });
+      this.events.publish(new MfaDisabled(user.id, user.username));
     });
-    this.emit(AuthEvent.MfaDisabled, user, origin);
   }
 
   /** A valid code for a step not used before; the step is then spent. */
@@ -101,9 +102,10 @@ export class MfaService {
 
   /** Spends an unused recovery code of the user; false when there is none such. */
   async consumeRecoveryCode(userId: string, code: string): Promise<boolean> {
-    const result = await this.dataSource
-      .getRepository(RecoveryCode)
-      .update({ userId, codeHash: hashRecoveryCode(code), usedAt: IsNull() }, { usedAt: this.clock.now() });
+    const result = await this.recoveryCodes.update(
+      { userId, codeHash: hashRecoveryCode(code), usedAt: IsNull() },
+      { usedAt: this.clock.now() },
+    );
     return result.affected === 1;
   }
 
@@ -111,10 +113,5 @@ export class MfaService {
     const user = await this.credentials.findById(userId);
     if (!user) throw new AuthException(AuthErrorCode.Unauthenticated);
     return user;
-  }
-
-  private emit(name: string, user: User, origin: RequestOrigin): void {
-    const event: UserSecurityEvent = { userId: user.id, username: user.username, ...origin };
-    this.events.emit(name, event);
   }
 }

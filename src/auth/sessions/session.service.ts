@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { IsNull, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { DomainEvents } from '../../common/events/domain-events.service';
+import { currentRequestClient } from '../../common/request-context/request-origin';
 import { authConfig } from '../../config';
+import { type SessionRevocationReason, SessionRevoked } from '../auth.events';
 import { AuthException, AuthErrorCode } from '../auth.exception';
 import type { AuthenticatedUser } from '../authenticated-user';
 import { Session } from '../entities/session.entity';
 import type { User } from '../entities/user.entity';
-import {
-  AuthEvent,
-  type RequestOrigin,
-  type SessionRevocationReason,
-  type SessionRevokedEvent,
-} from '../events/auth.events';
 
 /** last_seen_at is refreshed at most this often, so a busy session costs one write per interval, not per request. */
 const TOUCH_INTERVAL_MS = 15_000;
@@ -31,11 +27,12 @@ export class SessionService {
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
-  async start(user: User, origin: RequestOrigin): Promise<Session> {
+  async start(user: User): Promise<Session> {
     const now = this.clock.now();
+    const client = currentRequestClient();
     return this.sessions.save(
       this.sessions.create({
         id: randomUUID(),
@@ -45,8 +42,8 @@ export class SessionService {
         expiresAt: new Date(now.getTime() + this.config.sessionTtlHours * 3_600_000),
         revokedAt: null,
         revokedReason: null,
-        ip: origin.ip ?? null,
-        userAgent: origin.userAgent?.slice(0, 512) ?? null,
+        ip: client.ip,
+        userAgent: client.userAgent,
       }),
     );
   }
@@ -98,31 +95,18 @@ export class SessionService {
     if (revoked.length === 0) throw new AuthException(AuthErrorCode.SessionNotFound);
   }
 
-  /** Revokes every open session of a user, optionally keeping one (the caller's own). */
-  async revokeAll(
-    userId: string,
-    reason: SessionRevocationReason,
-    options: { except?: string; actorId?: string } = {},
-  ): Promise<number> {
-    const open = await this.sessions.find({
-      select: { id: true },
-      where: { userId, revokedAt: IsNull(), ...(options.except ? { id: Not(options.except) } : {}) },
-    });
-    const revoked = await this.revoke(
-      userId,
-      open.map((session) => session.id),
-      reason,
-      options.actorId,
-    );
-    return revoked.length;
+  /** Revokes every open session of a user, optionally keeping one (the caller's own), in one statement. */
+  async revokeAll(userId: string, reason: SessionRevocationReason, options: { except?: string } = {}): Promise<number> {
+    const builder = this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: this.clock.now(), revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (options.except) builder.andWhere('id <> :except', { except: options.except });
+    return this.published(userId, reason, await builder.returning(['id']).execute()).length;
   }
 
-  private async revoke(
-    userId: string,
-    sessionIds: string[],
-    reason: SessionRevocationReason,
-    actorId?: string,
-  ): Promise<string[]> {
+  private async revoke(userId: string, sessionIds: string[], reason: SessionRevocationReason): Promise<string[]> {
     if (sessionIds.length === 0) return [];
     const result = await this.sessions
       .createQueryBuilder()
@@ -131,11 +115,13 @@ export class SessionService {
       .where('user_id = :userId AND id IN (:...sessionIds) AND revoked_at IS NULL', { userId, sessionIds })
       .returning(['id'])
       .execute();
+    return this.published(userId, reason, result);
+  }
+
+  /** Tells the others which sessions a revocation ended, and returns them. */
+  private published(userId: string, reason: SessionRevocationReason, result: { raw: unknown }): string[] {
     const revoked = (result.raw as { id: string }[]).map((row) => row.id);
-    if (revoked.length > 0) {
-      const event: SessionRevokedEvent = { userId, sessionIds: revoked, reason, actorId };
-      this.events.emit(AuthEvent.SessionRevoked, event);
-    }
+    if (revoked.length > 0) this.events.publish(new SessionRevoked(userId, revoked, reason));
     return revoked;
   }
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DomainEvents } from '../../common/events/domain-events.service';
 import { type PageDto, page } from '../../common/pagination/paginated';
+import { Transactions } from '../../database/transactions/transactions.service';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
 import { PermissionService } from '../../rbac/permission.service';
 import { ROLE_PERMISSIONS, Role } from '../../rbac/role';
@@ -14,7 +15,15 @@ import { PasswordPolicy } from '../password/password-policy.service';
 import { SessionService } from '../sessions/session.service';
 import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/user-input.dto';
 import { UserAdminException, UserAdminErrorCode } from './user-admin.exception';
-import { UserEvent, type UserChangedEvent } from './user.events';
+import {
+  UserCreated,
+  UserDeactivated,
+  UserDeleted,
+  UserPasswordReset,
+  UserRoleChanged,
+  UserUnlocked,
+  UserUpdated,
+} from './users.events';
 
 export interface CreatedUser {
   user: User;
@@ -28,22 +37,23 @@ export interface CreatedUser {
 @Injectable()
 export class UserAdminService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly transactions: Transactions,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionService,
     private readonly permissions: PermissionService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(actor: AuthenticatedUser, input: CreateUserDto): Promise<CreatedUser> {
-    await this.assertMayAssign(actor, input.role);
+    await this.transactions.outside(() => this.assertMayAssign(actor, input.role));
     const problem = input.password === undefined ? undefined : this.policy.problem(input.password, input);
     if (problem) throw new UserAdminException(UserAdminErrorCode.WeakPassword, problem);
     const { password, temporaryPassword } = initialPassword(input.password);
-    const user = await this.users()
+    const user = await this.users
       .save(
-        this.users().create({
+        this.users.create({
           username: input.username,
           email: input.email,
           displayName: input.displayName ?? null,
@@ -53,12 +63,12 @@ export class UserAdminService {
         }),
       )
       .catch(rethrowUniqueViolation);
-    this.emit(UserEvent.Created, actor, user, { role: user.role });
+    this.events.publish(new UserCreated(actor.id, user.id, user.username, { role: user.role }));
     return { user, temporaryPassword };
   }
 
   async list(query: ListUsersQueryDto): Promise<PageDto<User>> {
-    const builder = this.users().createQueryBuilder('user').orderBy('lower(user.username)', 'ASC');
+    const builder = this.users.createQueryBuilder('user').orderBy('lower(user.username)', 'ASC');
     if (query.role) builder.andWhere('user.role = :role', { role: query.role });
     if (query.active !== undefined) builder.andWhere('user.is_active = :active', { active: query.active });
     if (query.q) {
@@ -72,68 +82,66 @@ export class UserAdminService {
   }
 
   async get(id: string): Promise<User> {
-    const user = await this.users().findOneBy({ id });
+    const user = await this.users.findOneBy({ id });
     if (!user) throw new UserAdminException(UserAdminErrorCode.UserNotFound);
     return user;
   }
 
+  /** One transaction: the change, the sessions it ends, and its record commit together. */
   async update(actor: AuthenticatedUser, id: string, changes: UpdateUserDto): Promise<User> {
-    const { before, after } = await this.dataSource.transaction(async (manager) => {
-      const admins = await lockActiveAdmins(manager);
-      const target = await this.lockTarget(manager, actor, id);
+    return this.transactions.run(async () => {
+      const admins = await this.lockActiveAdmins();
+      const target = await this.lockTarget(actor, id);
       if (changes.role !== undefined) await this.assertMayAssign(actor, changes.role);
       const losesAdmin =
         target.role === Role.Admin &&
         target.isActive &&
         ((changes.role !== undefined && changes.role !== Role.Admin) || changes.isActive === false);
       if (losesAdmin) assertAnotherActiveAdmin(admins, id);
-      const previous = { role: target.role, isActive: target.isActive };
-      manager.merge(User, target, changes);
-      return { before: previous, after: await manager.save(target).catch(rethrowUniqueViolation) };
+      const before = { role: target.role, isActive: target.isActive };
+      const after = await this.users.save(this.users.merge(target, changes)).catch(rethrowUniqueViolation);
+      await this.endSessionsAfterChange(actor, before, after);
+      this.events.publish(
+        new UserUpdated(actor.id, after.id, after.username, Object.fromEntries(Object.entries(changes))),
+      );
+      return after;
     });
-    if (before.role !== after.role) await this.sessions.revokeAll(id, 'role_changed', { actorId: actor.id });
-    if (before.isActive && !after.isActive)
-      await this.sessions.revokeAll(id, 'user_deactivated', { actorId: actor.id });
-    this.emit(UserEvent.Updated, actor, after, Object.fromEntries(Object.entries(changes)));
-    return after;
   }
 
   async remove(actor: AuthenticatedUser, id: string): Promise<void> {
     if (actor.id === id) throw new UserAdminException(UserAdminErrorCode.CannotDeleteSelf);
-    const removed = await this.dataSource.transaction(async (manager) => {
-      const admins = await lockActiveAdmins(manager);
-      const target = await this.lockTarget(manager, actor, id);
+    await this.transactions.run(async () => {
+      const admins = await this.lockActiveAdmins();
+      const target = await this.lockTarget(actor, id);
       if (target.role === Role.Admin && target.isActive) assertAnotherActiveAdmin(admins, id);
-      await manager.delete(User, { id });
-      return target;
+      await this.users.delete({ id });
+      this.events.publish(new UserDeleted(actor.id, target.id, target.username));
     });
-    this.emit(UserEvent.Deleted, actor, removed, {});
   }
 
-  /** Sets a generated temporary password that must be changed, and ends the user's sessions. */
+  /** Sets a generated temporary password that must be changed, and ends the user's sessions, in one transaction. */
   async resetPassword(actor: AuthenticatedUser, id: string): Promise<string> {
-    const target = await this.get(id);
-    await this.assertMayManage(actor, target);
+    // Refused callers cost no hash; the hash itself runs before the transaction holds a connection.
+    await this.transactions.outside(async () => this.assertMayManage(actor, await this.get(id)));
     const temporaryPassword = generateTemporaryPassword();
-    await this.users().update(
-      { id },
-      {
-        passwordHash: await this.hasher.hash(temporaryPassword),
-        mustChangePassword: true,
-        failedLoginAttempts: 0,
-        lockedUntil: null,
-      },
-    );
-    await this.sessions.revokeAll(id, 'password_reset', { actorId: actor.id });
-    this.emit(UserEvent.PasswordReset, actor, target, {});
+    const passwordHash = await this.hasher.hash(temporaryPassword);
+    await this.transactions.run(async () => {
+      const target = await this.lockTarget(actor, id);
+      await this.users.update(
+        { id },
+        { passwordHash, mustChangePassword: true, failedLoginAttempts: 0, lockedUntil: null },
+      );
+      await this.sessions.revokeAll(id, 'password_reset');
+      this.events.publish(new UserPasswordReset(actor.id, target.id, target.username));
+    });
     return temporaryPassword;
   }
 
   async unlock(actor: AuthenticatedUser, id: string): Promise<User> {
     const target = await this.get(id);
     await this.assertMayManage(actor, target);
-    await this.users().update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
-    this.emit(UserEvent.Unlocked, actor, target, {});
+    await this.users.update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
+    this.events.publish(new UserUnlocked(actor.id, target.id, target.username));
     return this.get(id);
   }
 
@@ -141,11 +149,43 @@ export class UserAdminService {
   async revokeSessions(actor: AuthenticatedUser, id: string): Promise<void> {
     const target = await this.get(id);
     await this.assertMayManage(actor, target);
-    await this.sessions.revokeAll(id, 'revoked_by_admin', { actorId: actor.id });
+    await this.sessions.revokeAll(id, 'revoked_by_admin');
   }
 
-  private async lockTarget(manager: EntityManager, actor: AuthenticatedUser, id: string): Promise<User> {
-    const target = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  private async endSessionsAfterChange(
+    actor: AuthenticatedUser,
+    before: Pick<User, 'role' | 'isActive'>,
+    after: User,
+  ): Promise<void> {
+    if (before.role !== after.role) {
+      await this.sessions.revokeAll(after.id, 'role_changed');
+      this.events.publish(
+        new UserRoleChanged(actor.id, after.id, after.username, { from: before.role, to: after.role }),
+      );
+    }
+    if (before.isActive && !after.isActive) {
+      await this.sessions.revokeAll(after.id, 'user_deactivated');
+      this.events.publish(new UserDeactivated(actor.id, after.id, after.username));
+    }
+  }
+
+  /**
+   * Locks every active ADMIN row, in id order and before the target row: two
+   * admins demoting or deleting each other then queue up instead of each holding
+   * the row the other needs (a deadlock, answered as a 500), and the second sees
+   * the first one's commit.
+   */
+  private lockActiveAdmins(): Promise<User[]> {
+    return this.users
+      .createQueryBuilder('user')
+      .setLock('pessimistic_write')
+      .where('user.role = :role AND user.is_active', { role: Role.Admin })
+      .orderBy('user.id')
+      .getMany();
+  }
+
+  private async lockTarget(actor: AuthenticatedUser, id: string): Promise<User> {
+    const target = await this.users.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!target) throw new UserAdminException(UserAdminErrorCode.UserNotFound);
     await this.assertMayManage(actor, target);
     return target;
@@ -177,30 +217,6 @@ export class UserAdminService {
       throw new UserAdminException(UserAdminErrorCode.RoleExceedsActor);
     }
   }
-
-  private users() {
-    return this.dataSource.getRepository(User);
-  }
-
-  private emit(name: string, actor: AuthenticatedUser, user: User, changes: Record<string, unknown>): void {
-    const event: UserChangedEvent = { actorId: actor.id, userId: user.id, username: user.username, changes };
-    this.events.emit(name, event);
-  }
-}
-
-/**
- * Locks every active ADMIN row, in id order and before the target row: two
- * admins demoting or deleting each other then queue up instead of each holding
- * the row the other needs (a deadlock, answered as a 500), and the second sees
- * the first one's commit.
- */
-function lockActiveAdmins(manager: EntityManager): Promise<User[]> {
-  return manager
-    .createQueryBuilder(User, 'user')
-    .setLock('pessimistic_write')
-    .where('user.role = :role AND user.is_active', { role: Role.Admin })
-    .orderBy('user.id')
-    .getMany();
 }
 
 function assertAnotherActiveAdmin(admins: readonly User[], exceptId: string): void {

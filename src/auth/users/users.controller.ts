@@ -12,6 +12,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audit } from '../../audit/decorators/audit.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
 import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
@@ -36,6 +37,7 @@ export class UsersController {
   ) {}
 
   @Post()
+  @Audit('users.create', { resource: 'user' })
   @ApiOperation({
     summary: 'Create a user; without a password a temporary one is returned once. Must change it at first login.',
   })
@@ -47,6 +49,7 @@ export class UsersController {
   }
 
   @Get()
+  @Audit('users.list', { resource: 'user' })
   @ApiOperation({ summary: 'List users, filtered by role, active flag and text.' })
   @ApiPageResponse(UserDto)
   @ApiErrorResponses(400)
@@ -55,6 +58,8 @@ export class UsersController {
   }
 
   @Get(':id')
+  @Audit('users.get', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: "One user's profile and account state (never a password hash or TOTP secret)." })
   @ApiOkResponse({ type: UserDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<UserDto> {
@@ -62,6 +67,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Audit('users.update', { resource: 'user', idParam: 'id' })
   @ApiOperation({
     summary: 'Change email, display name, role or active flag; a role change or deactivation ends sessions.',
   })
@@ -76,6 +82,8 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @Audit('users.delete', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: 'Delete a user; not yourself, and never the last active ADMIN.' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404, 409)
   async remove(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
@@ -83,6 +91,7 @@ export class UsersController {
   }
 
   @Post(':id/reset-password')
+  @Audit('users.reset-password', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Set a temporary password (returned once) that must be changed; ends the user’s sessions.' })
   @ApiOkResponse({ type: TemporaryPasswordDto })
@@ -95,6 +104,7 @@ export class UsersController {
   }
 
   @Post(':id/unlock')
+  @Audit('users.unlock', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Clear a lockout and the failed-attempt count.' })
   @ApiOkResponse({ type: UserDto })
@@ -104,6 +114,8 @@ export class UsersController {
   }
 
   @Get(':id/sessions')
+  @Audit('users.sessions.list', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: "A user's open sessions." })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(400, 404)
   async listSessions(@Param('id', uuid) id: string): Promise<SessionDto[]> {
@@ -113,6 +125,7 @@ export class UsersController {
   }
 
   @Delete(':id/sessions')
+  @Audit('users.sessions.revoke', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End every session of the user.' })
   @ApiErrorResponses(400, 404)

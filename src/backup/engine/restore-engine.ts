@@ -166,7 +166,7 @@ async function loadTable(
   progress: RestoreProgress,
   options: RestoreRunOptions,
 ): Promise<void> {
-  const direct = entry.mode === 'replace' && !entry.until;
+  const direct = entry.mode === 'replace' && !entry.until && !entry.table.identityAlways;
   const target = direct ? entry.table.name : `restore_staging_${entry.table.name}`.slice(0, 63);
   if (!direct) {
     await client.query(`CREATE TEMP TABLE ${q(target)} (LIKE ${q(entry.table.name)}) ON COMMIT DROP`);
@@ -204,7 +204,7 @@ function insertFromStaging(
   const timeColumn = entry.table.timeColumn;
   const clauses = [condition, until && timeColumn ? `s.${q(timeColumn)} <= $1` : ''].filter(Boolean);
   return {
-    text: `INSERT INTO ${q(entry.table.name)} (${columns}) SELECT ${entry.table.columns.map((c) => `s.${q(c)}`).join(', ')}
+    text: `INSERT INTO ${q(entry.table.name)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${entry.table.columns.map((c) => `s.${q(c)}`).join(', ')}
              FROM ${q(staging)} s ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}`,
     values: until && timeColumn ? [until] : [],
   };

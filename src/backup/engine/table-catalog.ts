@@ -15,6 +15,8 @@ export interface CatalogTable {
   timeColumn?: string;
   columns: string[];
   primaryKey: string[];
+  /** A GENERATED ALWAYS identity column, which COPY cannot fill: loaded through INSERT ... OVERRIDING SYSTEM VALUE. */
+  identityAlways: boolean;
   partitions: { name: string; bound: string }[];
 }
 
@@ -27,7 +29,7 @@ export interface CatalogSequence {
 }
 
 /** Sentinel's bookkeeping, not data: the schema version is recorded apart, and the backup catalogue describes the backups. */
-export const UNSAVED_TABLES = ['schema_migrations', 'backups', 'restores'];
+export const UNSAVED_TABLES = ['schema_migrations', 'backups', 'restores', 'audit_outbox'];
 
 const EVIDENCE = /^audit_/;
 
@@ -37,6 +39,7 @@ interface TableRow {
   time_column: string | null;
   columns: string[];
   primary_key: string[] | null;
+  identity_always: boolean;
 }
 
 export async function readCatalog(client: ClientBase): Promise<CatalogTable[]> {
@@ -50,7 +53,8 @@ export async function readCatalog(client: ClientBase): Promise<CatalogTable[]> {
                    ORDER BY a.attnum) AS columns,
             (SELECT ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, position)
                             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum ORDER BY u.position)
-               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS primary_key
+               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS primary_key,
+            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity = 'a') AS identity_always
        FROM pg_class c
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
         AND c.relname <> ALL ($1)
@@ -65,6 +69,7 @@ export async function readCatalog(client: ClientBase): Promise<CatalogTable[]> {
     timeColumn: row.time_column ?? undefined,
     columns: row.columns,
     primaryKey: row.primary_key ?? [],
+    identityAlways: row.identity_always,
     partitions: partitions.get(row.name) ?? [],
   }));
 }

@@ -8,6 +8,14 @@ export class ErrorResponseDto {
   @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase of statusCode.' })
   error!: string;
 
+  @ApiProperty({
+    example: 'VALIDATION_FAILED',
+    description:
+      "A stable code to branch on: a module exception's own (e.g. LAST_ADMIN, INVALID_CREDENTIALS) or, for " +
+      'errors without one, the status in words (NOT_FOUND, RATE_LIMITED, DATABASE_UNAVAILABLE, ...).',
+  })
+  code!: string;
+
   @ApiProperty({ example: 'username must be a string', description: 'What went wrong, safe to show.' })
   message!: string;
 

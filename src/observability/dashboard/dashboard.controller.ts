@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/decorators/public.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { DashboardAssets } from './dashboard-assets';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 /**
  * The operator's dashboard: a static page that logs in through the API and
@@ -17,6 +18,7 @@ export class DashboardController {
   constructor(private readonly assets: DashboardAssets) {}
 
   @Get()
+  @Audit('dashboard.page')
   @ApiOperation({
     summary: 'The dashboard page (HTML): request rate, latency, errors, agents, API cost, recent warnings.',
   })
@@ -27,6 +29,7 @@ export class DashboardController {
   }
 
   @Get(':asset')
+  @Audit('dashboard.asset')
   @ApiOperation({ summary: 'A file of the dashboard: app.js, app.css or chart.umd.min.js.' })
   @ApiOkResponse({ description: 'The file.' })
   @ApiErrorResponses(404)

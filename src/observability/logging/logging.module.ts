@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { LogRetentionService } from './log-retention.service';
+import { LogRetention } from './log-retention';
 import { LogStoreRepository } from './log-store.repository';
 import { LogStoreWriter } from './log-store-writer.service';
 import { LogsController } from './logs.controller';
@@ -8,7 +8,7 @@ import { LogsService } from './logs.service';
 /** The log store: the writer AppLogger feeds, its retention, and `GET /logs`. AppLogger itself is global. */
 @Module({
   controllers: [LogsController],
-  providers: [LogStoreRepository, LogStoreWriter, LogRetentionService, LogsService],
+  providers: [LogStoreRepository, LogStoreWriter, LogRetention, LogsService],
   exports: [LogsService],
 })
 export class LoggingModule {}

@@ -6,6 +6,7 @@ import { RequirePermissions } from '../../rbac/decorators/require-permissions.de
 import { Permission } from '../../rbac/permission';
 import { ListLogsQueryDto, LogEntryDto } from './dto/log-query.dto';
 import { LogsService } from './logs.service';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 @ApiTags('logs')
 @Controller('logs')
@@ -13,6 +14,7 @@ export class LogsController {
   constructor(private readonly logs: LogsService) {}
 
   @Get()
+  @Audit('logs.list')
   @RequirePermissions([Permission.LogsRead])
   @ApiOperation({
     summary:

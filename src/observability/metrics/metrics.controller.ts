@@ -9,6 +9,7 @@ import { MetricsRangeQueryDto } from './dto/metrics-range.dto';
 import { MetricsExportDto, MetricsSummaryDto } from './dto/metrics-summary.dto';
 import { RequestTimeseriesDto, RequestTimeseriesQueryDto } from './dto/request-timeseries.dto';
 import { MetricsReportsService } from './reports/metrics-reports.service';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -19,6 +20,7 @@ export class MetricsController {
   constructor(private readonly reports: MetricsReportsService) {}
 
   @Get('agents')
+  @Audit('metrics.agents')
   @ApiOperation({
     summary: 'Agent leaderboard: every agent with runs in the range, best efficiency score first.',
     description: 'Runs are counted by their start time; without from/to, every run still kept.',
@@ -30,6 +32,7 @@ export class MetricsController {
   }
 
   @Get('agents/:id')
+  @Audit('metrics.agent', { resource: 'agent', idParam: 'id' })
   @ApiOperation({ summary: "One agent's performance; an agent without runs in the range has runs = 0." })
   @ApiOkResponse({ type: AgentPerformanceDto })
   @ApiErrorResponses(400, 404)
@@ -38,6 +41,7 @@ export class MetricsController {
   }
 
   @Get('summary')
+  @Audit('metrics.summary')
   @ApiOperation({
     summary: 'Requests, error rates and latency percentiles per route, the slowest routes, API cost per API per day.',
   })
@@ -48,6 +52,7 @@ export class MetricsController {
   }
 
   @Get('timeseries')
+  @Audit('metrics.timeseries')
   @ApiOperation({
     summary: 'Requests, errors and p50/p95/p99 latency per time bucket (default: the last 24 hours, 60 s buckets).',
     description: 'From the sampled request records; counts are weighted, so they estimate every request.',
@@ -59,6 +64,7 @@ export class MetricsController {
   }
 
   @Get('export')
+  @Audit('metrics.export')
   @ApiOperation({ summary: 'The summary and agent performance over the range, as a JSON file to download.' })
   @ApiProduces('application/json')
   @Header('Content-Disposition', 'attachment; filename="sentinel-metrics.json"')
@@ -69,6 +75,7 @@ export class MetricsController {
   }
 
   @Post('api-calls')
+  @Audit('metrics.api-calls.report')
   @RequirePermissions([Permission.AgentsManage])
   @ApiOperation({
     summary: 'Report one call an agent made to a paid external API.',

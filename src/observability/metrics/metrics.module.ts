@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { AuditModule } from '../../audit/audit.module';
 import { AuthModule } from '../../auth/auth.module';
 import { PlatformModule } from '../../platform/platform.module';
 import { PermissionsModule } from '../../rbac/permissions.module';
@@ -14,19 +15,19 @@ import { AgentPerformanceService } from './reports/agent-performance.service';
 import { MetricsReportsService } from './reports/metrics-reports.service';
 import { MetricsSummaryService } from './reports/metrics-summary.service';
 import { RequestTimeseriesService } from './reports/request-timeseries.service';
-import { MetricsRetentionService } from './store/metrics-retention.service';
+import { MetricsRetention } from './store/metrics-retention';
 import { MetricsStore } from './store/metrics-store';
 import { MetricsWriter } from './store/metrics-writer.service';
 
 /** Prometheus metrics, stored request / agent-run / API-call records, and the reports read from them. */
 @Module({
-  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule],
+  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule, AuditModule],
   controllers: [PrometheusController, MetricsController],
   providers: [
     PrometheusMetrics,
     MetricsStore,
     MetricsWriter,
-    MetricsRetentionService,
+    MetricsRetention,
     HttpMetricsRecorder,
     MetricsRecorder,
     MetricsInstrumentation,

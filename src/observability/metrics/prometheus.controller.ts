@@ -6,6 +6,7 @@ import { Public } from '../../common/decorators/public.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { MetricsAccessGuard } from './access/metrics-access.guard';
 import { PrometheusMetrics } from './prometheus-metrics';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 /** Outside /api/v1, where Prometheus expects it. */
 @ApiTags('metrics')
@@ -14,6 +15,7 @@ export class PrometheusController {
   constructor(private readonly prometheus: PrometheusMetrics) {}
 
   @Get()
+  @Audit('metrics.scrape')
   // Public to the global authentication guard only: MetricsAccessGuard decides, and also takes a scrape token.
   @Public()
   @UseGuards(MetricsAccessGuard)

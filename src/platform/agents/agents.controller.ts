@@ -29,6 +29,7 @@ import {
   RecordAgentRunDto,
   UpdateAgentDto,
 } from './dto/agent.dto';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 const thisAgent = { resourceType: ResourceType.Agent, idParam: 'id' };
@@ -39,6 +40,8 @@ export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
   @Post()
+  @Audit('agents.create', { resource: 'agent' })
+  @ApiOperation({ summary: 'Register an agent (name unique, ignoring case).' })
   @RequirePermissions([Permission.AgentsManage])
   @ApiCreatedResponse({ type: AgentDto })
   @ApiErrorResponses(400, 409)
@@ -47,6 +50,8 @@ export class AgentsController {
   }
 
   @Get()
+  @Audit('agents.list', { resource: 'agent' })
+  @ApiOperation({ summary: 'Agents by name, optionally filtered by status.' })
   @RequirePermissions([Permission.AgentsRead])
   @ApiPageResponse(AgentDto)
   @ApiErrorResponses(400)
@@ -55,6 +60,8 @@ export class AgentsController {
   }
 
   @Get(':id')
+  @Audit('agents.get')
+  @ApiOperation({ summary: 'One agent.' })
   @RequirePermissions([Permission.AgentsRead], thisAgent)
   @ApiOkResponse({ type: AgentDto })
   @ApiErrorResponses(400, 404)
@@ -63,6 +70,7 @@ export class AgentsController {
   }
 
   @Patch(':id')
+  @Audit('agents.update')
   @RequirePermissions([Permission.AgentsManage], thisAgent)
   @ApiOperation({ summary: 'Change an agent; a grant of agents:manage on this agent suffices.' })
   @ApiOkResponse({ type: AgentDto })
@@ -72,6 +80,8 @@ export class AgentsController {
   }
 
   @Delete(':id')
+  @Audit('agents.delete')
+  @ApiOperation({ summary: 'Delete an agent and its recorded runs.' })
   @RequirePermissions([Permission.AgentsManage], thisAgent)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404)
@@ -80,6 +90,7 @@ export class AgentsController {
   }
 
   @Post(':id/runs')
+  @Audit('agents.runs.record')
   @RequirePermissions([Permission.AgentsManage], thisAgent)
   @ApiOperation({ summary: 'Record one run of the agent.' })
   @ApiCreatedResponse({ type: AgentRunDto })
@@ -93,6 +104,7 @@ export class AgentsController {
   }
 
   @Get(':id/runs')
+  @Audit('agents.runs.list')
   @RequirePermissions([Permission.AgentsRead], thisAgent)
   @ApiOperation({ summary: 'Runs of the agent, newest first, filtered by time range and outcome.' })
   @ApiPageResponse(AgentRunDto)

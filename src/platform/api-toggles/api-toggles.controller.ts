@@ -9,6 +9,7 @@ import { Permission } from '../../rbac/permission';
 import { ResourceType } from '../../rbac/resource-scope';
 import { ApiTogglesService } from './api-toggles.service';
 import { ApiToggleDto, CreateApiToggleDto, ListApiTogglesQueryDto, UpdateApiToggleDto } from './dto/api-toggle.dto';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 const thisToggle = { resourceType: ResourceType.ApiToggle, idParam: 'id' };
@@ -19,6 +20,7 @@ export class ApiTogglesController {
   constructor(private readonly toggles: ApiTogglesService) {}
 
   @Post()
+  @Audit('api-toggles.create', { resource: 'api-toggle' })
   @RequirePermissions([Permission.ApiTogglesWrite])
   @ApiOperation({ summary: 'Register a paid external API.' })
   @ApiCreatedResponse({ type: ApiToggleDto })
@@ -28,6 +30,8 @@ export class ApiTogglesController {
   }
 
   @Get()
+  @Audit('api-toggles.list', { resource: 'api-toggle' })
+  @ApiOperation({ summary: 'External-API toggles by name, with their cost per call.' })
   @RequirePermissions([Permission.ApiTogglesRead])
   @ApiPageResponse(ApiToggleDto)
   @ApiErrorResponses(400)
@@ -36,6 +40,8 @@ export class ApiTogglesController {
   }
 
   @Get(':id')
+  @Audit('api-toggles.get')
+  @ApiOperation({ summary: 'One external-API toggle.' })
   @RequirePermissions([Permission.ApiTogglesRead], thisToggle)
   @ApiOkResponse({ type: ApiToggleDto })
   @ApiErrorResponses(400, 404)
@@ -44,6 +50,7 @@ export class ApiTogglesController {
   }
 
   @Patch(':id')
+  @Audit('api-toggles.update')
   @RequirePermissions([Permission.ApiTogglesWrite], thisToggle)
   @ApiOperation({ summary: 'Switch an external API on or off, or change its description or price.' })
   @ApiOkResponse({ type: ApiToggleDto })

@@ -9,6 +9,7 @@ import { Permission } from '../../rbac/permission';
 import { ResourceType } from '../../rbac/resource-scope';
 import { CreateProposalDto, DecideProposalDto, ListProposalsQueryDto, ProposalDto } from './dto/proposal.dto';
 import { ProposalsService } from './proposals.service';
+import { Audit } from '../../audit/decorators/audit.decorator';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 const thisProposal = { resourceType: ResourceType.Proposal, idParam: 'id' };
@@ -19,6 +20,7 @@ export class ProposalsController {
   constructor(private readonly proposals: ProposalsService) {}
 
   @Post()
+  @Audit('proposals.create', { resource: 'proposal' })
   @RequirePermissions([Permission.ProposalsWrite])
   @ApiOperation({ summary: 'Submit a code proposal for approval; the caller is its author.' })
   @ApiCreatedResponse({ type: ProposalDto })
@@ -28,6 +30,8 @@ export class ProposalsController {
   }
 
   @Get()
+  @Audit('proposals.list', { resource: 'proposal' })
+  @ApiOperation({ summary: 'Code proposals, newest first, optionally filtered by status.' })
   @RequirePermissions([Permission.ProposalsRead])
   @ApiPageResponse(ProposalDto)
   @ApiErrorResponses(400)
@@ -36,6 +40,8 @@ export class ProposalsController {
   }
 
   @Get(':id')
+  @Audit('proposals.get')
+  @ApiOperation({ summary: 'One code proposal with its diff and decision.' })
   @RequirePermissions([Permission.ProposalsRead], thisProposal)
   @ApiOkResponse({ type: ProposalDto })
   @ApiErrorResponses(400, 404)
@@ -44,6 +50,7 @@ export class ProposalsController {
   }
 
   @Post(':id/approve')
+  @Audit('proposals.approve')
   @RequirePermissions([Permission.ProposalsApprove], thisProposal)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Approve a pending proposal (not one’s own).' })
@@ -58,6 +65,7 @@ export class ProposalsController {
   }
 
   @Post(':id/reject')
+  @Audit('proposals.reject')
   @RequirePermissions([Permission.ProposalsApprove], thisProposal)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Reject a pending proposal (not one’s own).' })

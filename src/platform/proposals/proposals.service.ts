@@ -1,27 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { DomainEvents } from '../../common/events/domain-events.service';
 import { type PageDto, page } from '../../common/pagination/paginated';
+import { ProposalDecided, type ProposalDecision } from '../platform.events';
 import { PlatformException, PlatformErrorCode } from '../platform.exception';
 import { CodeProposal } from './code-proposal.entity';
 import type { CreateProposalDto, ListProposalsQueryDto } from './dto/proposal.dto';
-
-export type ProposalDecision = 'approved' | 'rejected';
-
-export interface ProposalDecidedEvent {
-  proposalId: string;
-  decision: ProposalDecision;
-  deciderId: string;
-}
 
 @Injectable()
 export class ProposalsService {
   constructor(
     @InjectRepository(CodeProposal) private readonly proposals: Repository<CodeProposal>,
     private readonly clock: Clock,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   create(authorId: string, input: CreateProposalDto): Promise<CodeProposal> {
@@ -68,8 +61,7 @@ export class ProposalsService {
       .where("id = :id AND status = 'pending' AND (author_id IS NULL OR author_id <> :deciderId)", { id, deciderId })
       .execute();
     if (result.affected !== 1) throw new PlatformException(PlatformErrorCode.ProposalAlreadyDecided);
-    const event: ProposalDecidedEvent = { proposalId: id, decision, deciderId };
-    this.events.emit(`proposal.${decision}`, event);
+    this.events.publish(new ProposalDecided(id, decision, deciderId));
     return this.get(id);
   }
 }

@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../auth/decorators/access.decorator';
-import { type AccessDeniedEvent, RbacEvent } from '../events/rbac.events';
+import { DomainEvents } from '../../common/events/domain-events.service';
+import { AccessDenied } from '../rbac.events';
 import { PermissionService } from '../permission.service';
 import type { ResourceRef } from '../resource-scope';
 import { RbacException, RbacErrorCode } from '../rbac.exception';
@@ -21,7 +21,7 @@ export class PermissionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly permissions: PermissionService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,32 +36,17 @@ export class PermissionGuard implements CanActivate {
     for (const permission of requirement.permissions) {
       const decision = await this.permissions.decide(user, permission, resource);
       if (!decision.allowed) {
-        this.emitDenied(request, user, requirement, resource);
+        this.emitDenied(user, requirement, resource);
         throw new RbacException(RbacErrorCode.Forbidden);
       }
     }
     return true;
   }
 
-  private emitDenied(
-    request: AuthorizedRequest,
-    user: AuthenticatedUser,
-    requirement: AccessRequirement,
-    resource: ResourceRef | undefined,
-  ): void {
-    const event: AccessDeniedEvent = {
-      userId: user.id,
-      username: user.username,
-      permissions: [...requirement.permissions],
-      resourceType: resource?.type,
-      resourceId: resource?.id,
-      reason: 'missing_permission',
-      method: request.method,
-      path: request.url,
-      ip: request.ip,
-      traceId: request.requestContext?.traceId,
-    };
-    this.events.emit(RbacEvent.Denied, event);
+  private emitDenied(user: AuthenticatedUser, requirement: AccessRequirement, resource: ResourceRef | undefined): void {
+    this.events.publish(
+      new AccessDenied(user.id, user.username, [...requirement.permissions], resource?.type, resource?.id),
+    );
   }
 }
 

@@ -1,0 +1,92 @@
+import type { FastifyRequest } from 'fastify';
+import type { ErrorDescription } from '../common/errors/describe-error';
+import type { AuditEntry } from './audit-entry';
+import type { AuditTarget } from './audit-target';
+import { summarizeInput } from './request-summary';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once every guard has let the request through to its handler: the row's `allowed = true`. */
+    auditReachedHandler?: boolean;
+    /** Set once the request's row is committed with its change, so the response hook does not write another. */
+    auditRecorded?: boolean;
+    /** The error the request failed with, as the client is told it. */
+    errorDescription?: ErrorDescription;
+  }
+}
+
+/** How a request ended, as far as its audit row is concerned. */
+export interface RequestOutcome {
+  status: number;
+  error?: Pick<ErrorDescription, 'code' | 'message'>;
+  /** The id of what the request created, from its answer. */
+  createdId?: string | null;
+}
+
+const GUARD_REFUSALS = new Set([401, 403, 429]);
+
+/** The one audit row of an HTTP request. */
+export function requestAuditEntry(
+  request: FastifyRequest,
+  target: AuditTarget,
+  outcome: RequestOutcome,
+  now: Date,
+): AuditEntry {
+  const context = request.requestContext;
+  const actor = context?.actor;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const fromParam = target.idParam ? params[target.idParam] : undefined;
+  return {
+    createdAt: now,
+    userId: actor?.userId ?? null,
+    username: actor?.username ?? null,
+    sessionId: actor?.sessionId ?? null,
+    apiKeyId: actor?.apiKeyId ?? null,
+    actionType: target.action,
+    resourceType: target.resourceType,
+    resourceId: typeof fromParam === 'string' ? fromParam : (outcome.createdId ?? null),
+    actionDetails: inputSummary(request),
+    ipAddress: context?.ip ?? null,
+    userAgent: context?.userAgent ?? null,
+    requestMethod: request.method,
+    requestPath: request.url.split('?')[0],
+    responseStatus: outcome.status,
+    executionTimeMs: context ? Number((process.hrtime.bigint() - context.startedAt) / 1_000_000n) : null,
+    success: outcome.status < 400,
+    allowed: request.auditReachedHandler ? true : GUARD_REFUSALS.has(outcome.status) ? false : null,
+    errorMessage: outcome.error?.message ?? null,
+    errorCode: outcome.error?.code ?? null,
+    metadata: request.routeOptions.url ? { route: request.routeOptions.url } : null,
+    traceId: context?.traceId ?? null,
+  };
+}
+
+/**
+ * What the row keeps of the input: a redacted, shortened summary of the path
+ * parameters, query and JSON body. A body that is not JSON (a string, bytes)
+ * is described by its type and length only, never copied: a password sent
+ * as text/plain must not end up in a record kept for years.
+ */
+function inputSummary(request: FastifyRequest): Record<string, unknown> | null {
+  const body: unknown = request.body;
+  const parts = Object.entries({
+    params: request.params,
+    query: request.query,
+    body:
+      typeof body === 'string' || Buffer.isBuffer(body)
+        ? { type: typeof body === 'string' ? 'text' : 'bytes', length: body.length }
+        : body,
+  }).filter(
+    ([, value]) =>
+      value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0),
+  );
+  return parts.length === 0 ? null : (summarizeInput(Object.fromEntries(parts)) as Record<string, unknown>);
+}
+
+/** The id a creating route's answer names: `{id}` or `{user: {id}}`. */
+export function createdIdOf(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const { id, user } = result as { id?: unknown; user?: { id?: unknown } };
+  if (typeof id === 'string') return id;
+  return typeof user?.id === 'string' ? user.id : null;
+}
