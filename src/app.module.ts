@@ -9,6 +9,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuditedTransactionInterceptor } from './audit/audited-transaction.interceptor';
 import { AuthModule } from './auth/auth.module';
 import { AuthenticationGuard } from './auth/guards/authentication.guard';
+import { BackupModule } from './backup/backup.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -37,6 +38,7 @@ import { RbacModule } from './rbac/rbac.module';
     PlatformModule,
     ApiKeysModule,
     AuditModule,
+    BackupModule,
   ],
   providers: [
     // Guards run in this order: rate limit, authentication, permissions.

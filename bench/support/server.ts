@@ -46,6 +46,7 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
             JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
             API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
             AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
+            BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
           }
         : {}),
       ...env,

@@ -2,11 +2,21 @@ import { apiKeysConfig } from './api-keys.config';
 import { appConfig } from './app.config';
 import { auditConfig } from './audit.config';
 import { authConfig } from './auth.config';
+import { backupConfig } from './backup.config';
 import { databaseConfig } from './database.config';
 import { loggingConfig } from './logging.config';
 import { metricsConfig } from './metrics.config';
 
-export { apiKeysConfig, appConfig, auditConfig, authConfig, databaseConfig, loggingConfig, metricsConfig };
+export {
+  apiKeysConfig,
+  appConfig,
+  auditConfig,
+  authConfig,
+  backupConfig,
+  databaseConfig,
+  loggingConfig,
+  metricsConfig,
+};
 import { ConfigValidationError } from './config-validation.util';
 import { loadEnvFile } from './env-file';
 
@@ -21,6 +31,7 @@ export const configNamespaces = [
   apiKeysConfig,
   auditConfig,
   metricsConfig,
+  backupConfig,
 ];
 
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */

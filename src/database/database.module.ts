@@ -13,7 +13,7 @@ import { PartitionMaintenanceService } from './partition-maintenance.service';
 import { Transactions } from './transactions/transactions.service';
 
 /** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
-const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 @Global()
 @Module({

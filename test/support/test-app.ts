@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -14,6 +17,8 @@ export interface TestApp {
   /** Base URL of the listening server: tests speak real HTTP to it. */
   baseUrl: string;
   databaseUrl: string;
+  /** BACKUP_DIR of this app. */
+  backupDir: string;
   close: () => Promise<void>;
 }
 
@@ -37,6 +42,9 @@ export interface TestAppOptions {
  */
 export const TEST_ADMIN_PASSWORD = 'Initial-root-Pass-for-tests-7';
 
+/** The backup encryption key of every test app (32 bytes, base64). */
+export const TEST_BACKUP_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /**
  * The whole application, as main.ts builds it, on a fresh database of its own,
  * listening on a free loopback port. `env` sets configuration for this app only
@@ -46,6 +54,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: () => Promise.resolve() }
     : await createTestDatabase();
+  const ownBackupDir = !('BACKUP_DIR' in env);
+  const backupDir = ownBackupDir ? await mkdtemp(join(tmpdir(), 'sentinel-test-backups-')) : env.BACKUP_DIR;
+  const removeBackupDir = () => (ownBackupDir ? rm(backupDir, { recursive: true, force: true }) : Promise.resolve());
   Object.assign(process.env, {
     LOG_LEVEL: 'error',
     // No log file: a test that wants one names a temporary path.
@@ -55,6 +66,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
     API_KEY_PEPPER: 'test-only-api-key-pepper-0123456789abcdef',
     AUDIT_CHAIN_KEY: 'test-only-audit-chain-key-0123456789abcdef',
+    BACKUP_ENCRYPTION_KEY: TEST_BACKUP_KEY,
+    // Backups of this app only, under a temporary directory removed on close.
+    BACKUP_DIR: backupDir,
     ADMIN_INITIAL_PASSWORD: TEST_ADMIN_PASSWORD,
     // The lowest accepted cost keeps suites fast; the default (600000) is exercised by the bench.
     PASSWORD_PBKDF2_ITERATIONS: '100000',
@@ -84,15 +98,18 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     // An app that refuses to start (a test may expect that) must not leave its connections or database behind.
     await app.close().catch(() => undefined);
     await database.drop();
+    await removeBackupDir();
     throw error;
   }
   return {
     app,
     baseUrl: await app.getUrl(),
     databaseUrl: database.url,
+    backupDir,
     close: async () => {
       await app.close();
       await database.drop();
+      await removeBackupDir();
     },
   };
 }

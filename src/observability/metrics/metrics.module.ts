@@ -37,6 +37,6 @@ import { MetricsWriter } from './store/metrics-writer.service';
     RequestTimeseriesService,
     MetricsReportsService,
   ],
-  exports: [MetricsRecorder],
+  exports: [MetricsRecorder, PrometheusMetrics],
 })
 export class MetricsModule {}

@@ -71,6 +71,9 @@ async function refresh() {
     drawCost(summary.apiCostPerDay);
     drawAgents(agents);
     drawLogs(logs.items);
+    await drawBackups().catch((error) => {
+      $('backup-age').textContent = `Backups: ${error.message}`;
+    });
     $('status').textContent = `Updated ${now.toLocaleTimeString()}`;
   } catch (error) {
     $('status').textContent = `Refresh failed: ${error.message}`;
@@ -165,6 +168,38 @@ function drawLogs(entries) {
       return li;
     }),
   );
+}
+
+// Needs backups:manage; without it the panel says so and the rest of the board still draws.
+async function drawBackups() {
+  const [backups, restores] = await Promise.all([api('/backups?limit=5'), api('/restores?limit=1')]);
+  const verified = backups.items.find((backup) => backup.verification?.ok);
+  $('backup-age').textContent = verified
+    ? `Newest verified backup: ${hoursAgo(verified.verifiedAt)} h ago (${verified.id})`
+    : 'No verified backup among the latest.';
+  const running = restores.items.find((restore) => restore.status === 'running');
+  $('restore-progress').textContent = running
+    ? `Restore running: ${running.progress.rowsDone} of ${running.progress.rowsTotal} rows, ` +
+      `${running.progress.tablesDone}/${running.progress.tablesTotal} tables, ~${running.progress.etaSeconds ?? '?'} s left`
+    : '';
+  $('backups').tBodies[0].replaceChildren(
+    ...backups.items.map((backup) => {
+      const tr = document.createElement('tr');
+      const verification = backup.verification ? (backup.verification.ok ? 'ok' : 'FAILED') : '–';
+      tr.append(
+        cell(backup.startedAt),
+        cell(backup.type),
+        cell(backup.status),
+        cell(backup.sizeBytes === null ? '–' : `${(backup.sizeBytes / 1_048_576).toFixed(1)} MiB`),
+        cell(verification),
+      );
+      return tr;
+    }),
+  );
+}
+
+function hoursAgo(iso) {
+  return ((Date.now() - new Date(iso).getTime()) / 3_600_000).toFixed(1);
 }
 
 $('login').addEventListener('submit', login);

@@ -1,0 +1,233 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { BackupReader } from '../src/backup/engine/backup-reader';
+import { writeBackup } from '../src/backup/engine/backup-writer';
+import { runRestore } from '../src/backup/engine/restore-engine';
+import { planRestore } from '../src/backup/engine/restore-plan';
+import { backupKeyId } from '../src/backup/format/backup-file-format';
+import { DiskBackupStorage } from '../src/backup/storage/disk-backup-storage';
+import { MIGRATIONS } from '../src/database/database.module';
+import { EmbeddedPostgresServer } from '../src/database/embedded/embedded-postgres.server';
+import { format } from './support/stats';
+
+const run = promisify(execFile);
+const SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TARGET_GB = Number(process.env.BENCH_BACKUP_GB ?? 1);
+const EMBEDDED_MB = Number(process.env.BENCH_BACKUP_EMBEDDED_MB ?? 200);
+const material = randomBytes(32);
+const key = { id: backupKeyId(material), material };
+
+function urlOf(database: string, server = SERVER): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin<T>(fn: (client: Client) => Promise<T>, server = SERVER): Promise<T> {
+  const client = new Client({ connectionString: server });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(name: string, server = SERVER, migrate = true): Promise<string> {
+  await admin((client) => client.query(`CREATE DATABASE ${name}`), server);
+  const url = urlOf(name, server);
+  if (migrate) {
+    const source = await new DataSource({
+      type: 'postgres',
+      url,
+      migrations: [MIGRATIONS],
+      migrationsTableName: 'schema_migrations',
+    }).initialize();
+    await source.runMigrations();
+    await source.destroy();
+  }
+  return url;
+}
+
+const dropDatabase = (name: string, server = SERVER) =>
+  admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), server);
+
+/** Grows the database with rows shaped like Sentinel's: audit records, stored logs, agents and their runs. */
+async function fillTo(url: string, bytes: number): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS app_logs_p209901 PARTITION OF app_logs
+                        FOR VALUES FROM ('2099-01-01') TO ('2099-02-01')`);
+    await client.query(
+      `INSERT INTO agents (name) SELECT 'agent-' || i FROM generate_series(1, 200) i ON CONFLICT DO NOTHING`,
+    );
+    for (;;) {
+      const { rows } = await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size');
+      if (Number(rows[0].size) >= bytes) return Number(rows[0].size);
+      await client.query(
+        `INSERT INTO app_logs (created_at, level, message, module, trace_id, context)
+         SELECT timestamptz '2099-01-01' + (i || ' ms')::interval, (ARRAY['info','warning','error'])[1 + i % 3],
+                'request ' || md5(i::text) || ' handled for user ' || (i % 977), 'Http', md5((i * 7)::text),
+                jsonb_build_object('route', '/api/v1/agents/' || (i % 200), 'status', 200 + i % 5, 'ms', i % 900)
+           FROM generate_series(1, 200000) i`,
+      );
+      await client.query(
+        `INSERT INTO agent_runs (agent_id, started_at, duration_ms, findings, success, error)
+         SELECT a.id, now() - (i || ' s')::interval, i % 60000, i % 9, i % 13 <> 0, CASE WHEN i % 13 = 0 THEN 'timeout after ' || i END
+           FROM generate_series(1, 100000) i JOIN agents a ON a.name = 'agent-' || (1 + i % 200)`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+/** One Sentinel backup in a child process of its own, so its peak RSS is its own. */
+async function sentinelBackup(
+  url: string,
+  dir: string,
+  parent?: string,
+): Promise<{ ms: number; maxRssMb: number; id: string; bytes: number }> {
+  const { stdout } = await run(
+    process.execPath,
+    [__filename, 'backup', url, dir, material.toString('base64'), parent ?? ''],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout) as { ms: number; maxRssMb: number; id: string; bytes: number };
+}
+
+async function backupWorker(url: string, dir: string, keyBase64: string, parentId: string): Promise<void> {
+  const workerMaterial = Buffer.from(keyBase64, 'base64');
+  const workerKey = { id: backupKeyId(workerMaterial), material: workerMaterial };
+  const storage = new DiskBackupStorage(dir);
+  const parent = parentId
+    ? await BackupReader.open(storage, storage.locationOf(`${parentId}.backup`), workerKey)
+    : undefined;
+  const id = randomBytes(8).toString('hex');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const { ms, value } = await timed(async () =>
+    writeBackup(client, await storage.create(`${id}.backup`), {
+      id,
+      type: parent ? 'incremental' : 'full',
+      parent: parent && { id: parentId, snapshot: parent.manifest.snapshot },
+      compression: true,
+      compressionLevel: 1,
+      key: workerKey,
+    }),
+  );
+  await client.end();
+  process.stdout.write(JSON.stringify({ ms, id, bytes: value.size, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function sentinelRestore(url: string, dir: string, id: string): Promise<number> {
+  const storage = new DiskBackupStorage(dir);
+  const reader = await BackupReader.open(storage, storage.locationOf(`${id}.backup`), key);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await timed(() => runRestore(client, planRestore([reader], {}), { dryRun: false }))).ms;
+  } finally {
+    await client.end();
+  }
+}
+
+async function onPostgres15(dir: string): Promise<void> {
+  const name = `sentinel_bench_backup_${randomBytes(4).toString('hex')}`;
+  const url = await createDatabase(name);
+  const targets: string[] = [];
+  try {
+    const half = await fillTo(url, TARGET_GB * 0.5 * 1024 ** 3);
+    const atHalf = await sentinelBackup(url, dir);
+    const full = await fillTo(url, TARGET_GB * 1024 ** 3);
+    const sentinel = await sentinelBackup(url, dir);
+    const dumpFile = join(dir, 'bench.dump');
+    const dump = await timed(() => run('pg_dump', ['-Fc', '-f', dumpFile, url]));
+    const pgRestoreDb = `${name}_pgr`;
+    targets.push(pgRestoreDb);
+    await createDatabase(pgRestoreDb, SERVER, false);
+    const pgRestore = await timed(() => run('pg_restore', ['-d', urlOf(pgRestoreDb), dumpFile]));
+    const oursDb = `${name}_ours`;
+    targets.push(oursDb);
+    const restoreMs = await sentinelRestore(await createDatabase(oursDb), dir, sentinel.id);
+    const growth = new Client({ connectionString: url });
+    await growth.connect();
+    const { rows } = await growth.query<{ count: string }>('SELECT count(*) AS count FROM app_logs');
+    await growth.query(
+      `INSERT INTO app_logs (created_at, level, message, module, context)
+       SELECT timestamptz '2099-01-20' + (i || ' ms')::interval, 'info', 'later request ' || md5(i::text), 'Http', '{}'::jsonb
+         FROM generate_series(1, $1::int) i`,
+      [Math.round(Number(rows[0].count) / 100)],
+    );
+    await growth.end();
+    const incremental = await sentinelBackup(url, dir, sentinel.id);
+    const mb = (bytes: number) => format(bytes / 1024 ** 2, 0);
+    console.log(
+      `PostgreSQL 15 at ${new URL(SERVER).host}, database of ${mb(full)} MB (the half-size run at ${mb(half)} MB)`,
+    );
+    console.log(
+      `  full backup: ${format(sentinel.ms / 1000)} s (${mb(sentinel.bytes)} MB file) vs pg_dump -Fc ${format(dump.ms / 1000)} s (${mb((await stat(dumpFile)).size)} MB): ${format(sentinel.ms / dump.ms, 2)}x (goal <= 1.0x)`,
+    );
+    console.log(
+      `  restore: ${format(restoreMs / 1000)} s vs pg_restore ${format(pgRestore.ms / 1000)} s: ${format(restoreMs / pgRestore.ms, 2)}x (goal <= 1.0x)`,
+    );
+    console.log(
+      `  incremental after 1% new rows: ${format(incremental.ms / 1000)} s vs full ${format(sentinel.ms / 1000)} s: ${format(incremental.ms / sentinel.ms, 3)}x (goal <= 0.1x)`,
+    );
+    console.log(
+      `  peak RSS: ${format(atHalf.maxRssMb, 0)} MB at ${mb(half)} MB, ${format(sentinel.maxRssMb, 0)} MB at ${mb(full)} MB: ${format(sentinel.maxRssMb / atHalf.maxRssMb, 2)}x (goal within 20 %)`,
+    );
+  } finally {
+    for (const target of targets) await dropDatabase(target);
+    await dropDatabase(name);
+  }
+}
+
+async function onEmbedded(dir: string): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sentinel-bench-pg-'));
+  const server = new EmbeddedPostgresServer({ dataDir, port: 0, log: () => undefined, serverOutput: () => undefined });
+  try {
+    const base = await server.start();
+    const url = await createDatabase('bench_source', base);
+    const size = await fillTo(url, EMBEDDED_MB * 1024 ** 2);
+    const backup = await sentinelBackup(url, dir);
+    const restoreMs = await sentinelRestore(await createDatabase('bench_target', base), dir, backup.id);
+    const rate = (ms: number) => format(size / 1024 ** 2 / (ms / 1000), 1);
+    console.log(`embedded PostgreSQL 18, database of ${format(size / 1024 ** 2, 0)} MB`);
+    console.log(`  backup ${rate(backup.ms)} MB/s, restore ${rate(restoreMs)} MB/s`);
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sentinel-bench-backups-'));
+  try {
+    await onPostgres15(dir);
+    await onEmbedded(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const [mode, ...args] = process.argv.slice(2);
+(mode === 'backup' ? backupWorker(args[0], args[1], args[2], args[3]) : main()).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

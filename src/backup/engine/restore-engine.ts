@@ -1,0 +1,293 @@
+import type { Transform } from 'node:stream';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { applyCopySession } from './backup-manifest';
+import type { RestorePlan, RestoreTablePlan } from './restore-plan';
+import { columnList, quoteIdentifier as q } from './table-catalog';
+
+export interface RestoreProgress {
+  table?: string;
+  tablesDone: number;
+  tablesTotal: number;
+  rowsDone: number;
+  rowsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface TableReport {
+  table: string;
+  mode: 'replace' | 'merge';
+  rowsBefore: number;
+  rowsAfter: number;
+}
+
+export interface RestoreRunOptions {
+  /** Do all the work, report, and roll back. */
+  dryRun: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: RestoreProgress) => void;
+  /** Extra stages each table's COPY data passes through on its way in (the restore drill hashes rows there). */
+  stagesFor?: (table: string) => Transform[];
+}
+
+export class RestoreCheckError extends Error {}
+
+/** The audit trail's head is not merged row by row: it is realigned to the newest record of the merged trail. */
+const AUDIT_TRAIL = 'audit_logs';
+const CHAIN_HEAD = 'audit_chain_head';
+/** Serialises with the audit chain's appenders (AuditChainRepository), so no record is added mid-merge. */
+const CHAIN_LOCK = 'sentinel:audit-chain';
+
+interface ForeignKey {
+  table: string;
+  name: string;
+  definition: string;
+}
+
+/**
+ * Loads `plan` into the database of `client` in ONE transaction: the replaced
+ * tables are truncated and copied in, the evidence tables merged, foreign keys
+ * re-checked, sequences reset. Any failure (a damaged chunk, a checksum or row
+ * count that does not match, a violated constraint, a cancel) rolls all of it
+ * back; a dry run rolls back on purpose, after measuring.
+ */
+export async function runRestore(
+  client: Client,
+  plan: RestorePlan,
+  options: RestoreRunOptions,
+): Promise<TableReport[]> {
+  await applyCopySession(client);
+  await client.query('BEGIN');
+  try {
+    const reports = await restoreInTransaction(client, plan, options);
+    options.signal?.throwIfAborted();
+    await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+    return reports;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function restoreInTransaction(
+  client: Client,
+  plan: RestorePlan,
+  options: RestoreRunOptions,
+): Promise<TableReport[]> {
+  const replaced = plan.tables.filter((entry) => entry.mode === 'replace').map((entry) => entry.table.name);
+  const merged = plan.tables.filter((entry) => entry.mode === 'merge').map((entry) => entry.table.name);
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [CHAIN_LOCK]);
+  if (replaced.length > 0) await client.query(`LOCK TABLE ${replaced.map(q).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  if (merged.length > 0) await client.query(`LOCK TABLE ${merged.map(q).join(', ')} IN EXCLUSIVE MODE`);
+  const before = await countRows(client, plan.tables);
+  const foreignKeys = await dropForeignKeys(client, replaced);
+  if (replaced.length > 0) await client.query(`TRUNCATE ${replaced.map(q).join(', ')}`);
+  const progress = newProgress(plan);
+  for (const entry of plan.tables) {
+    options.signal?.throwIfAborted();
+    progress.table = entry.table.name;
+    await ensurePartitions(client, entry);
+    await loadTable(client, entry, progress, options);
+    progress.tablesDone++;
+    options.onProgress?.({ ...progress });
+  }
+  for (const key of foreignKeys) {
+    options.signal?.throwIfAborted();
+    await client.query(`ALTER TABLE ${q(key.table)} ADD CONSTRAINT ${q(key.name)} ${key.definition}`);
+  }
+  if (plan.tables.some((entry) => entry.table.name === AUDIT_TRAIL)) await realignChainHead(client, replaced);
+  await resetSequences(client, plan, merged);
+  const after = await countRows(client, plan.tables);
+  checkReplacedCounts(plan, after);
+  return plan.tables.map((entry) => ({
+    table: entry.table.name,
+    mode: entry.mode,
+    rowsBefore: before.get(entry.table.name) ?? 0,
+    rowsAfter: after.get(entry.table.name) ?? 0,
+  }));
+}
+
+function newProgress(plan: RestorePlan): RestoreProgress {
+  const sources = plan.tables.flatMap((entry) => entry.sources);
+  return {
+    tablesDone: 0,
+    tablesTotal: plan.tables.length,
+    rowsDone: 0,
+    rowsTotal: sources.reduce((sum, source) => sum + source.table.rows, 0),
+    bytesDone: 0,
+    bytesTotal: sources.reduce((sum, source) => sum + source.table.bytes, 0),
+  };
+}
+
+async function countRows(client: Client, tables: RestoreTablePlan[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { table } of tables) {
+    const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM ${q(table.name)}`);
+    counts.set(table.name, Number(rows[0].count));
+  }
+  return counts;
+}
+
+/** Foreign keys from or to the replaced tables: dropped for the load and added back, which checks every row. */
+async function dropForeignKeys(client: Client, tables: string[]): Promise<ForeignKey[]> {
+  if (tables.length === 0) return [];
+  const { rows } = await client.query<ForeignKey>(
+    `SELECT rel.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition
+       FROM pg_constraint con
+       JOIN pg_class rel ON rel.oid = con.conrelid
+       JOIN pg_class ref ON ref.oid = con.confrelid
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND rel.relnamespace = current_schema()::regnamespace
+        AND (rel.relname = ANY ($1) OR ref.relname = ANY ($1))
+      ORDER BY rel.relname, con.conname`,
+    [tables],
+  );
+  for (const key of rows) await client.query(`ALTER TABLE ${q(key.table)} DROP CONSTRAINT ${q(key.name)}`);
+  return rows;
+}
+
+/** The partitions the backed-up rows live in; a new machine has only this month's and next. */
+async function ensurePartitions(client: Client, entry: RestoreTablePlan): Promise<void> {
+  const seen = new Set<string>();
+  for (const { table } of entry.sources) {
+    for (const partition of table.partitions) {
+      if (seen.has(partition.name)) continue;
+      seen.add(partition.name);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${q(partition.name)} PARTITION OF ${q(entry.table.name)} ${partition.bound}`,
+      );
+    }
+  }
+}
+
+async function loadTable(
+  client: Client,
+  entry: RestoreTablePlan,
+  progress: RestoreProgress,
+  options: RestoreRunOptions,
+): Promise<void> {
+  const direct = entry.mode === 'replace' && !entry.until && !entry.table.identityAlways;
+  const target = direct ? entry.table.name : `restore_staging_${entry.table.name}`.slice(0, 63);
+  if (!direct) {
+    await client.query(`CREATE TEMP TABLE ${q(target)} (LIKE ${q(entry.table.name)}) ON COMMIT DROP`);
+  }
+  const columns = columnList(entry.table.columns);
+  for (const source of entry.sources) {
+    const copy = client.query(copyFrom(`COPY ${q(target)} (${columns}) FROM STDIN`));
+    await source.reader.pipeTable(
+      source.table,
+      [...(options.stagesFor?.(entry.table.name) ?? []), copy],
+      (bytes, rows) => {
+        progress.bytesDone += bytes;
+        progress.rowsDone += rows;
+        options.onProgress?.({ ...progress });
+      },
+      options.signal,
+    );
+  }
+  if (direct) return;
+  if (entry.mode === 'merge') await mergeEvidence(client, entry, target);
+  else await client.query(insertFromStaging(entry, target, '', entry.until));
+  await client.query(`DROP TABLE ${q(target)}`);
+}
+
+function insertFromStaging(
+  entry: RestoreTablePlan,
+  staging: string,
+  condition: string,
+  until: Date | undefined,
+): {
+  text: string;
+  values: unknown[];
+} {
+  const columns = columnList(entry.table.columns);
+  const timeColumn = entry.table.timeColumn;
+  const clauses = [condition, until && timeColumn ? `s.${q(timeColumn)} <= $1` : ''].filter(Boolean);
+  return {
+    text: `INSERT INTO ${q(entry.table.name)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${entry.table.columns.map((c) => `s.${q(c)}`).join(', ')}
+             FROM ${q(staging)} s ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}`,
+    values: until && timeColumn ? [until] : [],
+  };
+}
+
+/**
+ * Evidence rows the database lacks (by primary key) are added; rows it has
+ * are kept. A row present in both with different content means the two trails
+ * are different histories, which no merge can make verifiable: refused.
+ */
+async function mergeEvidence(client: Client, entry: RestoreTablePlan, staging: string): Promise<void> {
+  if (entry.table.name === CHAIN_HEAD) return;
+  const table = q(entry.table.name);
+  const key = entry.table.primaryKey;
+  const all = (alias: string) => `ROW(${entry.table.columns.map((c) => `${alias}.${q(c)}`).join(', ')})`;
+  if (key.length > 0) {
+    const match = key.map((c) => `t.${q(c)} = s.${q(c)}`).join(' AND ');
+    const { rows } = await client.query<{ count: string }>(
+      `SELECT count(*) AS count FROM ${q(staging)} s JOIN ${table} t ON ${match} WHERE ${all('s')} IS DISTINCT FROM ${all('t')}`,
+    );
+    if (Number(rows[0].count) > 0) {
+      throw new RestoreCheckError(
+        `${entry.table.name}: ${rows[0].count} rows of the backup differ from rows with the same key in the database; ` +
+          'the trails are different histories (restore with the audit trail replaced to keep the backup’s)',
+      );
+    }
+    await client.query(
+      insertFromStaging(entry, staging, `NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${match})`, entry.until),
+    );
+  } else {
+    await client.query(
+      insertFromStaging(
+        entry,
+        staging,
+        `NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${all('t')} IS NOT DISTINCT FROM ${all('s')})`,
+        entry.until,
+      ),
+    );
+  }
+}
+
+/**
+ * The chain head names the trail's newest record: after a merge the newer of
+ * the two heads is kept; after a replace the backup's own head stays unless a
+ * point in time cut the records it named.
+ */
+async function realignChainHead(client: Client, replaced: string[]): Promise<void> {
+  if (replaced.includes(AUDIT_TRAIL)) {
+    await client.query(
+      `DELETE FROM ${q(CHAIN_HEAD)} h WHERE NOT EXISTS (
+         SELECT 1 FROM ${q(AUDIT_TRAIL)} l
+          WHERE l.id = h.last_id AND l.hash = h.last_hash AND l.id = (SELECT max(id) FROM ${q(AUDIT_TRAIL)}))`,
+    );
+  }
+  await client.query(
+    `INSERT INTO ${q(CHAIN_HEAD)} (singleton, last_id, last_hash, updated_at)
+     SELECT true, id, hash, now() FROM ${q(AUDIT_TRAIL)} ORDER BY id DESC LIMIT 1
+     ON CONFLICT (singleton) DO UPDATE SET last_id = EXCLUDED.last_id, last_hash = EXCLUDED.last_hash, updated_at = now()
+      WHERE ${q(CHAIN_HEAD)}.last_id < EXCLUDED.last_id`,
+  );
+}
+
+/** Replaced tables get the backup's sequence values; merged ones keep whichever is further on. */
+async function resetSequences(client: Client, plan: RestorePlan, merged: string[]): Promise<void> {
+  for (const sequence of plan.sequences) {
+    const keep = sequence.table !== null && merged.includes(sequence.table);
+    await client.query(
+      keep
+        ? `SELECT setval($1::regclass, greatest($2::bigint, (SELECT last_value FROM ${q(sequence.name)})), true)`
+        : 'SELECT setval($1::regclass, $2::bigint, $3)',
+      keep ? [q(sequence.name), sequence.lastValue] : [q(sequence.name), sequence.lastValue, sequence.isCalled],
+    );
+  }
+}
+
+/** A replaced table loaded whole must hold exactly the rows its streams carried. */
+function checkReplacedCounts(plan: RestorePlan, after: Map<string, number>): void {
+  for (const entry of plan.tables) {
+    if (entry.mode !== 'replace' || entry.until) continue;
+    const expected = entry.sources.reduce((sum, source) => sum + source.table.rows, 0);
+    const found = after.get(entry.table.name) ?? 0;
+    if (found !== expected) {
+      throw new RestoreCheckError(`${entry.table.name} holds ${found} rows after the load, ${expected} expected`);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
+import type { BackupDto } from '../../src/backup/dto/backup.dto';
+import { createTestApp, TEST_BACKUP_KEY } from '../support/test-app';
+import {
+  adminContext,
+  auditChainValid,
+  type BackupContext,
+  call,
+  DATA_TABLES,
+  restore,
+  seedData,
+  tableChecksums,
+  takeBackup,
+} from './backup-support';
+
+describe('backup and restore of real data', () => {
+  let context: BackupContext;
+
+  beforeAll(async () => {
+    context = await adminContext(await createTestApp({ LOG_STORE_ENABLED: 'false' }));
+    await seedData(context.sql);
+  });
+  afterAll(() => context.testApp.close());
+
+  it('restores a full backup to identical table contents, after the tables were changed', async () => {
+    const before = await tableChecksums(context.sql, DATA_TABLES);
+    const backup = await takeBackup(context);
+    expect(backup).toEqual(
+      expect.objectContaining({ type: 'full', compressed: true, encrypted: true, keyId: expect.any(String) }),
+    );
+    expect(backup.rowCounts?.agent_runs).toBe(2000);
+    await context.sql.query(`DELETE FROM agent_runs WHERE success`);
+    await context.sql.query(`UPDATE agents SET description = 'changed'`);
+    await context.sql.query(`INSERT INTO api_toggles (name) VALUES ('added-after')`);
+    expect(await tableChecksums(context.sql, DATA_TABLES)).not.toEqual(before);
+
+    const done = await restore(context, { backupId: backup.id, dryRun: false });
+    expect(done).toEqual(expect.objectContaining({ status: 'completed', error: null }));
+    expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(before);
+    expect(done.progress).toEqual(expect.objectContaining({ tablesDone: done.progress.tablesTotal }));
+    await context.testApp.app.get(AuditTrail).flush();
+    expect(await auditChainValid(context)).toEqual(expect.objectContaining({ valid: true }));
+  });
+
+  it('restores an incremental chain to the state of its newest backup', async () => {
+    const full = await takeBackup(context);
+    await context.sql.query(
+      `INSERT INTO agent_runs (agent_id, started_at, duration_ms, success) SELECT id, now(), 1, true FROM agents`,
+    );
+    await context.sql.query(`UPDATE agents SET status = 'paused' WHERE name = 'agent-3'`);
+    const incremental = await takeBackup(context, 'incremental');
+    expect(incremental).toEqual(expect.objectContaining({ type: 'incremental', parentId: full.id }));
+    const atIncremental = await tableChecksums(context.sql, DATA_TABLES);
+
+    await context.sql.query(`TRUNCATE agent_runs`);
+    await context.sql.query(`DELETE FROM agents WHERE name = 'agent-4'`);
+    const done = await restore(context, { backupId: incremental.id, dryRun: false });
+    expect(done.status).toBe('completed');
+    expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(atIncremental);
+  });
+
+  it('reports rows before and after in a dry run and changes nothing', async () => {
+    const backup = await takeBackup(context);
+    await context.sql.query(`DELETE FROM code_proposals WHERE title IN ('p1', 'p2', 'p3')`);
+    const before = await tableChecksums(context.sql, DATA_TABLES);
+    const done = await restore(context, { backupId: backup.id, dryRun: true });
+    expect(done.status).toBe('completed');
+    expect(done.report).toEqual(
+      expect.arrayContaining([{ table: 'code_proposals', mode: 'replace', rowsBefore: 27, rowsAfter: 30 }]),
+    );
+    expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(before);
+  });
+
+  it('verifies a backup, passes a restore drill, and fails verification after one flipped byte', async () => {
+    const backup = await takeBackup(context);
+    const verified = await call<BackupDto>(context, 'POST', `/backups/${backup.id}/verify`, { restoreTest: true });
+    expect(verified.status).toBe(200);
+    expect(verified.body.verification).toEqual(
+      expect.objectContaining({
+        ok: true,
+        checksum: true,
+        decrypted: true,
+        rowCounts: true,
+        restoreTest: { ok: true, tables: expect.any(Number), mismatched: [] },
+      }),
+    );
+    const file = await readFile(backup.location);
+    file[Math.floor(file.length / 2)] ^= 0x01;
+    await writeFile(backup.location, file);
+    const failed = await call<BackupDto>(context, 'POST', `/backups/${backup.id}/verify`, {});
+    expect(failed.body.verification).toEqual(expect.objectContaining({ ok: false, checksum: false }));
+  });
+
+  it('can be read by the README’s script with Node.js alone', async () => {
+    const readme = await readFile(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const script = /<!-- read-backup\.mjs -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(script).toBeDefined();
+    const backup = await takeBackup(context);
+    const dir = await mkdtemp(join(tmpdir(), 'sentinel-read-backup-'));
+    try {
+      await writeFile(join(dir, 'read-backup.mjs'), script!);
+      await writeFile(join(dir, 'key'), `${TEST_BACKUP_KEY}\n`);
+      await promisify(execFile)(process.execPath, [
+        join(dir, 'read-backup.mjs'),
+        backup.location,
+        join(dir, 'key'),
+        join(dir, 'out'),
+      ]);
+      const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as { backupId: string };
+      expect(manifest.backupId).toBe(backup.id);
+      const runs = (await readFile(join(dir, 'out', 'agent_runs.copy'), 'utf8')).split('\n').filter(Boolean);
+      const [{ count }] = await context.sql.query<{ count: string }[]>('SELECT count(*) AS count FROM agent_runs');
+      expect(runs).toHaveLength(Number(count));
+      const [agent] = await context.sql.query<{ name: string }[]>("SELECT name FROM agents WHERE name = 'agent-7'");
+      expect(await readFile(join(dir, 'out', 'agents.copy'), 'utf8')).toContain(agent.name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
