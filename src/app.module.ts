@@ -20,6 +20,7 @@ import { PlatformModule } from './platform/platform.module';
 import { PermissionGuard } from './rbac/guards/permission.guard';
 import { PermissionsModule } from './rbac/permissions.module';
 import { RbacModule } from './rbac/rbac.module';
+import { SecurityMonitorModule } from './security-monitor/security-monitor.module';
 
 @Module({
   imports: [
@@ -37,6 +38,7 @@ import { RbacModule } from './rbac/rbac.module';
     PlatformModule,
     ApiKeysModule,
     AuditModule,
+    SecurityMonitorModule,
   ],
   providers: [
     // Guards run in this order: rate limit, authentication, permissions.

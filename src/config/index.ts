@@ -5,8 +5,18 @@ import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { loggingConfig } from './logging.config';
 import { metricsConfig } from './metrics.config';
+import { securityMonitorConfig } from './security-monitor.config';
 
-export { apiKeysConfig, appConfig, auditConfig, authConfig, databaseConfig, loggingConfig, metricsConfig };
+export {
+  apiKeysConfig,
+  appConfig,
+  auditConfig,
+  authConfig,
+  databaseConfig,
+  loggingConfig,
+  metricsConfig,
+  securityMonitorConfig,
+};
 import { ConfigValidationError } from './config-validation.util';
 import { loadEnvFile } from './env-file';
 
@@ -21,6 +31,7 @@ export const configNamespaces = [
   apiKeysConfig,
   auditConfig,
   metricsConfig,
+  securityMonitorConfig,
 ];
 
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */
