@@ -80,7 +80,9 @@ describe('security monitor: a burst of bad logins blocks the ip on every instanc
     expectErrorBody(refused, 403, 'IP_BLOCKED');
     expect(Number(refused.headers.get('retry-after'))).toBe(900);
     // The other instance enforces it too, and answers a login from there with 403, not 401.
-    await eventually(async () => expectErrorBody(await from(second.baseUrl, ATTACKER), 403, 'IP_BLOCKED'));
+    await eventually(async () => {
+      expectErrorBody(await from(second.baseUrl, ATTACKER), 403, 'IP_BLOCKED');
+    });
     expectErrorBody(await badLogin(second.baseUrl, ATTACKER, 'victim0'), 403, 'IP_BLOCKED');
     expect((await from(second.baseUrl, BYSTANDER)).status).toBe(200);
 
@@ -182,7 +184,9 @@ describe('security monitor: a burst of bad logins blocks the ip on every instanc
     }
     await settle(first.app);
     await settle(second.app);
-    await eventually(async () => expectErrorBody(await from(first.baseUrl, ATTACKER), 403, 'IP_BLOCKED'));
+    await eventually(async () => {
+      expectErrorBody(await from(first.baseUrl, ATTACKER), 403, 'IP_BLOCKED');
+    });
     const blocks = await request<Page<BlockDto>>(first.baseUrl, `${SECURITY}/blocks`, { token: adminToken });
     expect(blocks.body.items).toEqual([expect.objectContaining({ offence: 2, secondsLeft: 1800 })]);
     clock.advance(1_800_000);

@@ -14,11 +14,21 @@ export const SECURITY = '/api/v1/security';
 /** A Standard Webhooks secret for tests (whsec_ and base64 of 32 bytes). */
 export const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
-/** Waits until every signal, event and alert delivery the app holds has been dealt with. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Waits until every signal, event and alert delivery the app holds has been
+ * dealt with. Domain events reach their listeners a few event-loop turns
+ * after the response (after commit, off the request path); what the
+ * detector does publishes more, hence two rounds.
+ */
 export async function settle(app: NestFastifyApplication): Promise<void> {
-  await app.get(Detector).settled();
-  await app.get(AlertDelivery).settled();
-  await app.get(SecurityEventStore).flush();
+  for (let round = 0; round < 2; round++) {
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    await app.get(Detector).settled();
+    await app.get(AlertDelivery).settled();
+    await app.get(SecurityEventStore).flush();
+  }
 }
 
 /**
@@ -77,7 +87,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       failures = count;
       failStatus = status;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
   };
 }
 
@@ -100,7 +115,9 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
           mails.push(mail);
           callback();
         })
-        .catch((error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+        .catch((error: unknown) => {
+          callback(error instanceof Error ? error : new Error(String(error)));
+        });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -108,7 +125,12 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 

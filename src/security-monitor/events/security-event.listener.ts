@@ -79,7 +79,6 @@ export class SecurityEventListener {
       resourceType: event.resourceType ?? null,
       resourceId: event.resourceId ?? null,
     };
-    await this.record(event, event.type, 'low', 'rbac', { userId: event.userId, details });
     this.detector.observe({
       kind: 'access-denied',
       userId: event.userId,
@@ -89,6 +88,7 @@ export class SecurityEventListener {
       apiKeyId: event.origin.actor?.apiKeyId,
       ...this.client(event),
     });
+    await this.record(event, event.type, 'low', 'rbac', { userId: event.userId, details });
   }
 
   @OnDomainEvent(AccountLocked)
