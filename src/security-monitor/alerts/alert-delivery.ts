@@ -131,8 +131,8 @@ export class AlertDelivery implements OnApplicationBootstrap, OnApplicationShutd
     await this.transactions.outside(() =>
       this.transactions.query(
         `UPDATE security_alert_deliveries
-            SET status = $2, attempts = $3, last_attempt_at = $4, next_attempt_at = $5, last_error = $6,
-                delivered_at = CASE WHEN $2 = 'delivered' THEN $4 ELSE NULL END,
+            SET status = $2, attempts = $3, last_attempt_at = $4::timestamptz, next_attempt_at = $5, last_error = $6,
+                delivered_at = CASE WHEN $2 = 'delivered' THEN $4::timestamptz END,
                 attempt_log = attempt_log || $7::jsonb
           WHERE id = $1`,
         [delivery.id, status, attempts, now, retryAt, error ?? null, entry],

@@ -15,7 +15,7 @@ import { OnDomainEvent } from '../../common/events/on-domain-event.decorator';
 import { securityMonitorConfig } from '../../config';
 import { AccessDenied, GrantCreated, GrantRevoked } from '../../rbac/rbac.events';
 import { Detector } from '../detection/detector.service';
-import { SecurityIpBlocked, SecurityIpUnblocked } from '../security-monitor.events';
+import { SecurityAlertFailed, SecurityIpBlocked, SecurityIpUnblocked } from '../security-monitor.events';
 import { type Severity, threatLevelOf } from './security-event';
 import { SecurityEventStore } from './security-event-store';
 
@@ -168,6 +168,13 @@ export class SecurityEventListener {
   ipUnblocked(event: SecurityIpUnblocked): Promise<void> {
     return this.record(event, event.type, 'info', 'security-monitor', {
       details: { blockId: event.blockId, network: event.network },
+    });
+  }
+
+  @OnDomainEvent(SecurityAlertFailed)
+  alertFailed(event: SecurityAlertFailed): Promise<void> {
+    return this.record(event, event.type, 'medium', 'security-monitor', {
+      details: { alertId: event.alertId, channel: event.channel, attempts: event.attempts, lastError: event.lastError },
     });
   }
 
