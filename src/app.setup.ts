@@ -2,8 +2,12 @@ import helmet from '@fastify/helmet';
 import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { appConfig } from './config';
-import { registerRequestContextHooks } from './common/request-context/request-context.hooks';
+import { errorBody } from './common/errors/all-exceptions.filter';
+import { answerClientError, answerFrameworkError } from './common/errors/fastify-error-handlers';
+import { acceptOnlyStorableJson } from './common/request-context/json-body.parser';
+import { REQUEST_ID_HEADER, registerRequestContextHooks } from './common/request-context/request-context.hooks';
 import { API_PREFIX } from './common/routing/api-prefix';
 
 export { API_PREFIX };
@@ -15,12 +19,22 @@ export const BEARER_AUTH = 'bearer';
 export const API_KEY_AUTH = 'api-key';
 
 export function createFastifyAdapter(config: ConfigType<typeof appConfig>): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy });
+  return new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Errors raised before the app sees a request still get the uniform body (see refuseWhileClosing too).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
+  });
 }
 
 /** Everything about the HTTP surface that is not a Nest provider; shared by main.ts and the tests. */
 export async function configureApp(app: NestFastifyApplication, config: ConfigType<typeof appConfig>): Promise<void> {
-  registerRequestContextHooks(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  registerRequestContextHooks(fastify);
+  refuseWhileClosing(fastify);
+  acceptOnlyStorableJson(fastify);
   await app.register(helmet, {
     // Swagger UI and the dashboard load their own scripts and styles from this origin.
     contentSecurityPolicy: {
@@ -32,6 +46,30 @@ export async function configureApp(app: NestFastifyApplication, config: ConfigTy
   }
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   setUpSwagger(app);
+}
+
+/**
+ * Once shutdown begins, in-flight requests finish but new ones get a 503 with
+ * the uniform body and `Connection: close`, so a client retries elsewhere.
+ */
+function refuseWhileClosing(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    const traceId = request.requestContext?.traceId ?? '';
+    void reply
+      .code(503)
+      .header('connection', 'close')
+      .header(REQUEST_ID_HEADER, traceId)
+      .send(errorBody(503, 'SHUTTING_DOWN', 'The server is shutting down; retry on another instance', traceId));
+  });
 }
 
 function setUpSwagger(app: NestFastifyApplication): void {

@@ -11,6 +11,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(config), {
     bufferLogs: true,
     abortOnError: false,
+    // configureApp installs the one body parser (JSON only, depth-bounded).
+    bodyParser: false,
   });
   const logger = app.get(AppLogger);
   app.useLogger(logger);

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { auditConfig } from '../config';
-import { AppendQueue, type AppendQueueStats } from '../database/append-store/append-queue';
+import type { AppendQueue, AppendQueueStats } from '../database/append-store/append-queue';
+import { AppendStore } from '../database/append-store/append-store.service';
 import { postgresErrorCode } from '../database/postgres-errors.util';
 import type { TransactionScope } from '../database/transactions/transaction-scope';
 import { Transactions } from '../database/transactions/transactions.service';
@@ -48,19 +49,16 @@ export class AuditTrail implements OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
+    store: AppendStore,
     private readonly outbox: AuditOutboxStore,
     private readonly chainer: AuditChainer,
     private readonly transactions: Transactions,
     private readonly clock: Clock,
     @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
   ) {
-    const target = {
-      name: 'audit',
-      insert: async (entries: readonly AuditEntry[]) => {
-        await this.outbox.insert(dataSource.manager, entries);
-        this.chainer.kick();
-      },
-      placeholder: unstorablePlaceholder,
+    const insert = async (entries: readonly AuditEntry[]): Promise<void> => {
+      await this.outbox.insert(dataSource.manager, entries);
+      this.chainer.kick();
     };
     const options = {
       bufferMax: config.bufferMax,
@@ -68,8 +66,14 @@ export class AuditTrail implements OnApplicationShutdown {
       flushIntervalMs: FLUSH_INTERVAL_MS,
       retryDelayMs: RETRY_DELAY_MS,
     };
-    this.anonymous = new AppendQueue(target, { ...options, whenFull: 'drop-oldest' });
-    this.kept = new AppendQueue(target, { ...options, whenFull: 'wait' });
+    this.anonymous = store.createQueue(
+      { name: 'audit_anonymous', insert, placeholder: unstorablePlaceholder },
+      { ...options, whenFull: 'drop-oldest' },
+    );
+    this.kept = store.createQueue(
+      { name: 'audit_kept', insert, placeholder: unstorablePlaceholder },
+      { ...options, whenFull: 'wait' },
+    );
   }
 
   /**

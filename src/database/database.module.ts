@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig } from '../config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { AppendStore } from './append-store/append-store.service';
 import { DatabaseServerModule } from './database-server.module';
 import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
@@ -42,7 +43,7 @@ const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
       },
     }),
   ],
-  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions],
-  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions],
+  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
+  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
 })
 export class DatabaseModule {}

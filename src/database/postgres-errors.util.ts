@@ -14,6 +14,13 @@ const UNAVAILABLE_SYSTEM_CODE = new Set([
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|the database system is (starting up|shutting down)|is not currently accepting connections/i;
 
+/**
+ * TypeORM's names for "this query runner's connection is gone": in a request's
+ * transaction they mean the server dropped the connection (TypeORM releases a
+ * runner whose client errored), so the transaction is lost with it.
+ */
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 function driverErrorOf(error: unknown): unknown {
   return error instanceof QueryFailedError ? error.driverError : error;
 }
@@ -40,6 +47,7 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
 export function isDatabaseUnavailable(error: unknown): boolean {
   const cause = driverErrorOf(error);
   if (!(cause instanceof Error)) return false;
+  if (RELEASED_RUNNER_ERRORS.has(cause.name)) return true;
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SYSTEM_CODE.has(code))) return true;
   return UNAVAILABLE_MESSAGE.test(cause.message);

@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { NotAudited } from '../audit/decorators/audit.decorator';
 import { Public } from '../common/decorators/public.decorator';
+import { ReadinessIndicator } from './readiness.indicator';
 
 @ApiTags('health')
 @Public()
@@ -10,7 +11,7 @@ import { Public } from '../common/decorators/public.decorator';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly readiness: ReadinessIndicator,
   ) {}
 
   @Get('live')
@@ -24,9 +25,12 @@ export class HealthController {
   @Get('ready')
   @NotAudited()
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers. 503 otherwise, so a load balancer routes elsewhere.' })
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
+  @ApiOperation({
+    summary:
+      'Readiness: the database answers and audit rows can be recorded; 503 otherwise, so a balancer routes elsewhere.',
+  })
+  @ApiServiceUnavailableResponse({ description: 'The database does not answer, or audit rows cannot be recorded.' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([() => this.readiness.databaseAnswers(), () => this.readiness.auditRecords()]);
   }
 }

@@ -12,6 +12,7 @@ export interface StoredAuditRow {
   username: string | null;
   api_key_id: string | null;
   request_method: string | null;
+  ip_address: string | null;
   request_path: string | null;
   response_status: number | null;
   success: boolean;

@@ -74,6 +74,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const config = appConfig();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
     bufferLogs: true,
+    bodyParser: false,
   });
   app.useLogger(app.get(AppLogger));
   await configureApp(app, config);

@@ -12,6 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { UnlessAbsent } from '../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../common/pagination/pagination-query.dto';
 import { ALL_PERMISSIONS, Permission } from '../../rbac/permission';
 import type { ApiKey } from '../entities/api-key.entity';
@@ -26,7 +27,7 @@ export class CreateApiKeyDto {
     minimum: 1,
     description: 'Days until the key expires (default API_KEY_DEFAULT_TTL_DAYS, at most API_KEY_MAX_TTL_DAYS).',
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -37,7 +38,7 @@ export class CreateApiKeyDto {
     isArray: true,
     description: 'What the key may do; omitted, it may do what its owner may. Never more than the owner has.',
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(ALL_PERMISSIONS.length)
@@ -50,7 +51,7 @@ export class RotateApiKeyDto {
     minimum: 0,
     description: 'Minutes the old secret keeps working (default API_KEY_ROTATION_GRACE_MINUTES).',
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsInt()
   @Min(0)
   @Max(10080)

@@ -59,6 +59,11 @@ export class AuditFilterDto extends AuditTimeRangeDto {
   @IsString()
   @Length(1, 128)
   traceId?: string;
+
+  @ApiPropertyOptional({ example: 'LAST_ADMIN', description: "The error body's code of a refused or failed request." })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{0,99}$/, { message: 'errorCode must be an error code such as LAST_ADMIN' })
+  errorCode?: string;
 }
 
 export class ListAuditLogsQueryDto extends AuditFilterDto {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { UnlessAbsent } from '../../common/validation/unless-absent.decorator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
@@ -13,7 +14,7 @@ export class LoginDto {
   password!: string;
 
   @ApiPropertyOptional({ description: 'Current 6-digit TOTP code, when MFA is enabled.', example: '123456' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @MaxLength(16)
   totpCode?: string;
@@ -22,7 +23,7 @@ export class LoginDto {
     description: 'An unused recovery code, instead of a TOTP code.',
     example: 'abcd-efgh-ijkl-mnop',
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @MaxLength(64)
   recoveryCode?: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
+import { UnlessAbsent } from '../../common/validation/unless-absent.decorator';
 
 export class TotpEnrollmentDto {
   @ApiProperty({
@@ -32,13 +33,13 @@ export class RecoveryCodesDto {
 
 export class DisableTotpDto {
   @ApiPropertyOptional({ example: '123456', description: 'A current TOTP code (or give the password).' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
   code?: string;
 
   @ApiPropertyOptional({ format: 'password', description: 'The account password (or give a code).' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(1, 1024)
   password?: string;

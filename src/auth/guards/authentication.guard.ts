@@ -7,6 +7,7 @@ import { API_KEY_STRATEGY } from '../../api-keys/api-key.strategy';
 import { IS_PUBLIC } from '../../common/decorators/public.decorator';
 import { DomainException } from '../../common/errors/domain.exception';
 import { authConfig } from '../../config';
+import { isDatabaseUnavailable } from '../../database/postgres-errors.util';
 import { AuthException, AuthErrorCode } from '../auth.exception';
 import type { AuthenticatedUser } from '../authenticated-user';
 import { ACCESS_REQUIREMENT, type AccessRequirement, AccountRestriction } from '../decorators/access.decorator';
@@ -62,7 +63,9 @@ export class AuthenticationGuard extends AuthGuard([JWT_STRATEGY, API_KEY_STRATE
 
   /** Passport reports every failure here; all of them are the same 401. */
   override handleRequest<User = AuthenticatedUser>(error: unknown, user: User | false): User {
-    if (error instanceof DomainException) throw error;
+    // A database that cannot be asked is an outage (503), not a bad credential.
+    if (error instanceof DomainException || isDatabaseUnavailable(error)) throw error;
+
     if (error || !user) throw new AuthException(AuthErrorCode.Unauthenticated);
     return user;
   }

@@ -59,6 +59,7 @@ export class UsersController {
 
   @Get(':id')
   @Audit('users.get', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: "One user's profile and account state (never a password hash or TOTP secret)." })
   @ApiOkResponse({ type: UserDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<UserDto> {
@@ -82,6 +83,7 @@ export class UsersController {
 
   @Delete(':id')
   @Audit('users.delete', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: 'Delete a user; not yourself, and never the last active ADMIN.' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404, 409)
   async remove(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
@@ -113,6 +115,7 @@ export class UsersController {
 
   @Get(':id/sessions')
   @Audit('users.sessions.list', { resource: 'user', idParam: 'id' })
+  @ApiOperation({ summary: "A user's open sessions." })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(400, 404)
   async listSessions(@Param('id', uuid) id: string): Promise<SessionDto[]> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { enterRequestContext, type RequestContext, runInRequestContext } from './request-context';
+import { storableIp } from '../../database/storable-value.util';
 import { resolveTraceId } from './trace-id.util';
 
 declare module 'fastify' {
@@ -14,8 +15,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 function createContext(request: FastifyRequest): RequestContext {
   return {
     traceId: resolveTraceId(request.headers),
-    // Fastify applies TRUST_PROXY: X-Forwarded-For counts only when it is on.
-    ip: request.ip,
+    // Fastify applies TRUST_PROXY: X-Forwarded-For counts only when it is on, and only if it names an address.
+    ip: storableIp(request.ip) ?? request.socket.remoteAddress ?? '',
     userAgent: request.headers['user-agent'],
     method: request.method,
     url: request.url,

@@ -28,6 +28,8 @@ export interface AppendQueueOptions {
    * or makes the caller wait for room (evidence that must not be lost).
    */
   whenFull: 'drop-oldest' | 'wait';
+  /** Where the queue reports its own trouble (default: the app log). The log store's queue must not log into itself. */
+  report?: (level: 'info' | 'warning' | 'error', message: string) => void;
 }
 
 export interface AppendQueueStats {
@@ -58,7 +60,7 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * in order, within the buffer bound.
  */
 export class AppendQueue<Row> {
-  private readonly logger: Logger;
+  private readonly report: NonNullable<AppendQueueOptions['report']>;
   private queue: Pending<Row>[] = [];
   private readonly roomWaiters: (() => void)[] = [];
   private writing?: Promise<void>;
@@ -74,8 +76,19 @@ export class AppendQueue<Row> {
     private readonly target: AppendTarget<Row>,
     private readonly options: AppendQueueOptions,
   ) {
-    this.logger = new Logger(`AppendQueue:${target.name}`);
+    const logger = new Logger(`AppendQueue:${target.name}`);
+    this.report =
+      options.report ??
+      ((level, message) => {
+        if (level === 'info') logger.log(message);
+        else if (level === 'warning') logger.warn(message);
+        else logger.error(message);
+      });
     this.retryDelayMs = options.retryDelayMs;
+  }
+
+  get name(): string {
+    return this.target.name;
   }
 
   get stats(): AppendQueueStats {
@@ -93,19 +106,23 @@ export class AppendQueue<Row> {
   }
 
   /** Queues a row; resolves once it is queued (at once, unless a `wait` buffer is full). */
-  async push(row: Row): Promise<void> {
-    if (!(await this.admit())) return;
-    this.queue.push({ row });
-    this.schedule();
+  push(row: Row): Promise<void> {
+    if (this.mustWait()) return this.waitForRoom().then(() => this.push(row));
+    if (this.admit()) {
+      this.queue.push({ row });
+      this.schedule();
+    }
+    return Promise.resolve();
   }
 
   /** Queues a row and resolves once it is written (or stored as a placeholder). */
-  async append(row: Row): Promise<void> {
-    if (!(await this.admit())) return;
+  append(row: Row): Promise<void> {
+    if (this.mustWait()) return this.waitForRoom().then(() => this.append(row));
+    if (!this.admit()) return Promise.resolve();
     const written = new Promise<void>((resolve) => {
       this.queue.push({ row, written: resolve });
     });
-    this.writeSoon();
+    this.schedule();
     return written;
   }
 
@@ -125,17 +142,22 @@ export class AppendQueue<Row> {
     this.failingSince = null;
     await this.writing;
     await this.drain();
-    if (this.queue.length > 0) this.logger.error(`${this.queue.length} rows could not be written before shutdown`);
+    if (this.queue.length > 0) this.report('error', `${this.queue.length} rows could not be written before shutdown`);
   }
 
-  /** Makes room for one more row: waits for it, or drops the oldest row not being written (false: drop this one). */
-  private async admit(): Promise<boolean> {
-    if (this.options.whenFull === 'wait') {
-      while (this.queue.length >= this.options.bufferMax) {
-        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-      }
-      return true;
-    }
+  private mustWait(): boolean {
+    return this.options.whenFull === 'wait' && this.queue.length >= this.options.bufferMax;
+  }
+
+  private waitForRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /**
+   * Makes room for one more row, at once: a full drop-oldest buffer drops its
+   * oldest row not being written (false: none can go, so this one is dropped).
+   */
+  private admit(): boolean {
     if (this.queue.length < this.options.bufferMax) return true;
     this.counts.dropped++;
     const oldest = this.queue.findIndex((pending, index) => index >= this.inFlight && !pending.written);
@@ -149,12 +171,15 @@ export class AppendQueue<Row> {
     while (free-- > 0 && this.roomWaiters.length > 0) this.roomWaiters.shift()?.();
   }
 
-  private schedule(delayMs = this.options.flushIntervalMs): void {
-    if (this.queue.length >= this.options.batchMax) {
+  /** A full batch goes at once, others after the flush interval; while writes fail, only after the retry pause. */
+  private schedule(): void {
+    if (this.writing || this.closed) return;
+    if (this.failingSince === null && this.queue.length >= this.options.batchMax) {
       this.writeSoon();
       return;
     }
-    if (this.timer || this.writing || this.closed) return;
+    if (this.timer) return;
+    const delayMs = this.failingSince === null ? this.options.flushIntervalMs : this.retryDelayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.writeSoon();
@@ -169,8 +194,7 @@ export class AppendQueue<Row> {
     this.timer = undefined;
     this.writing = this.drain().finally(() => {
       this.writing = undefined;
-      if (this.queue.length === 0 || this.closed) return;
-      this.schedule(this.failingSince ? this.retryDelayMs : this.options.flushIntervalMs);
+      if (this.queue.length > 0) this.schedule();
     });
   }
 
@@ -225,15 +249,15 @@ export class AppendQueue<Row> {
     const reason = postgresErrorCode(error) ?? 'unknown';
     const placeholder = this.target.placeholder?.(pending.row, error);
     if (placeholder === undefined) {
-      this.logger.warn(`a row was refused by the database (SQLSTATE ${reason}) and dropped`);
+      this.report('warning', `a row was refused by the database (SQLSTATE ${reason}) and dropped`);
       return;
     }
-    this.logger.warn(`a row was refused by the database (SQLSTATE ${reason}); a placeholder is stored instead`);
+    this.report('warning', `a row was refused by the database (SQLSTATE ${reason}); a placeholder is stored instead`);
     try {
       await this.target.insert([placeholder]);
     } catch (placeholderError) {
       if (!isRefusalOfTheData(placeholderError)) throw placeholderError;
-      this.logger.error(`the placeholder of a refused row was refused too (SQLSTATE ${reason}); dropped`);
+      this.report('error', `the placeholder of a refused row was refused too (SQLSTATE ${reason}); dropped`);
     }
   }
 
@@ -241,7 +265,7 @@ export class AppendQueue<Row> {
     if (this.failingSince === null) {
       this.failingSince = new Date();
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`writes failing, ${this.queue.length} rows held and retried: ${reason}`);
+      this.report('warning', `writes failing, ${this.queue.length} rows held and retried: ${reason}`);
     } else {
       this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
     }
@@ -251,7 +275,7 @@ export class AppendQueue<Row> {
     if (this.failingSince === null) return;
     this.failingSince = null;
     this.retryDelayMs = this.options.retryDelayMs;
-    this.logger.log('writes succeed again');
+    this.report('info', 'writes succeed again');
   }
 }
 

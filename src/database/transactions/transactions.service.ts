@@ -38,7 +38,9 @@ export class Transactions {
       try {
         result = await work();
       } catch (error) {
-        await (scope.commitsOnFailure ? scope.commit() : scope.rollback());
+        // A rollback that fails (the connection is gone) must not hide why the work failed.
+        if (scope.commitsOnFailure) await scope.commit();
+        else await scope.rollback().catch(() => undefined);
         throw error;
       }
       await scope.commit();

@@ -5,6 +5,7 @@ import type { loggingConfig } from '../../config/logging.config';
 import { AppLogger } from './app-logger.service';
 import type { LogRecord } from './log-sink.transport';
 import type { LogStoreRepository } from './log-store.repository';
+import { AppendStore } from '../../database/append-store/append-store.service';
 import { BATCH_WINDOW_MS, LogStoreWriter, RETRY_DELAY_MS } from './log-store-writer.service';
 
 type LoggingConfig = ConfigType<typeof loggingConfig>;
@@ -54,7 +55,7 @@ describe('LogStoreWriter', () => {
   let localReports: string[];
 
   function writer(store: Partial<LoggingConfig['store']> = {}): LogStoreWriter {
-    return new LogStoreWriter(repository as unknown as LogStoreRepository, logger, config(store));
+    return new LogStoreWriter(repository as unknown as LogStoreRepository, new AppendStore(), logger, config(store));
   }
 
   beforeEach(() => {
@@ -86,16 +87,15 @@ describe('LogStoreWriter', () => {
     expect(repository.batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
-  it('bounds its buffer: the oldest entries are dropped, counted and reported once', async () => {
+  it('bounds its buffer: the oldest entries are dropped and counted', async () => {
     const subject = writer({ bufferMax: 3, batchMax: 10 });
     for (const message of ['a', 'b', 'c', 'd', 'e']) subject.accept(record(message));
     expect(subject.dropped).toBe(2);
     await subject.flush();
     expect(repository.stored).toEqual(['c', 'd', 'e']);
-    expect(localReports).toEqual([expect.stringContaining('2 log entries were not stored')]);
   });
 
-  it('keeps a failed batch, in order, and retries it; the outage is reported once, locally', async () => {
+  it('keeps a failed batch, in order, and retries it after a growing pause; the outage is reported once, locally', async () => {
     const subject = writer();
     repository.failNext = 2;
     subject.accept(record('a'));
@@ -105,21 +105,23 @@ describe('LogStoreWriter', () => {
     subject.accept(record('c'));
     await jest.advanceTimersByTimeAsync(RETRY_DELAY_MS);
     expect(repository.stored).toEqual([]);
-    await jest.advanceTimersByTimeAsync(RETRY_DELAY_MS);
+    await jest.advanceTimersByTimeAsync(2 * RETRY_DELAY_MS);
     expect(repository.stored).toEqual(['a', 'b', 'c']);
     expect(localReports).toEqual([
-      expect.stringContaining('log store not writable, buffering and retrying: connection refused'),
-      'log store writable again',
+      expect.stringContaining('log store: writes failing, 2 rows held and retried: connection refused'),
+      'log store: writes succeed again',
     ]);
   });
 
-  it('does not retry a batch the database refuses, so later entries are not stuck behind it', async () => {
+  it('stores the rest of a batch the database refuses one entry of, and never retries that entry', async () => {
     const subject = writer({ batchMax: 2 });
     for (const message of ['a', 'refused', 'c']) subject.accept(record(message));
     await subject.flush();
-    expect(repository.stored).toEqual(['c']);
-    expect(subject.dropped).toBe(2);
-    expect(localReports).toEqual([expect.stringContaining('2 log entries refused by the database, not stored')]);
+    expect(repository.stored).toEqual(['a', 'c']);
+    expect(subject.dropped).toBe(1);
+    expect(localReports).toEqual([
+      expect.stringContaining('log store: a row was refused by the database (SQLSTATE 23514)'),
+    ]);
   });
 
   it('still bounds the buffer while the database is down', async () => {
@@ -127,7 +129,7 @@ describe('LogStoreWriter', () => {
     repository.failNext = 1;
     subject.accept(record('a'));
     subject.accept(record('b'));
-    await Promise.resolve();
+    await jest.advanceTimersByTimeAsync(0);
     for (const message of ['c', 'd', 'e']) subject.accept(record(message));
     await jest.advanceTimersByTimeAsync(RETRY_DELAY_MS);
     await subject.flush();
@@ -157,7 +159,7 @@ describe('LogStoreWriter', () => {
     repository.failNext = 10;
     subject.accept(record('a'));
     await subject.onApplicationShutdown();
-    expect(localReports.at(-1)).toBe('1 log entries could not be stored before shutdown');
+    expect(localReports.at(-1)).toBe('log store: 1 rows could not be written before shutdown');
     // One last attempt at shutdown, and no retry against the closed database afterwards.
     await jest.advanceTimersByTimeAsync(10 * RETRY_DELAY_MS);
     expect(repository.failNext).toBe(9);

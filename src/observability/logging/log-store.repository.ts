@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { postgresErrorCode } from '../../database/postgres-errors.util';
+import { storableJson, storableOptionalText, storableText } from '../../database/storable-value.util';
 import type { LogLevel } from '../../config/logging.config';
 import { type LogFilter, logFilterSql } from './log-filter';
 import type { LogRecord } from './log-sink.transport';
@@ -31,10 +31,12 @@ export class LogStoreRepository {
       [
         records.map((record) => record.createdAt),
         records.map((record) => record.level),
-        records.map((record) => withoutNul(record.message)),
-        records.map((record) => nullableText(record.module)),
-        records.map((record) => nullableText(record.traceId)),
-        records.map((record) => toJson(record.context)),
+        records.map((record) => storableText(record.message, 10_000)),
+        records.map((record) => storableOptionalText(record.module, 200)),
+        records.map((record) => storableOptionalText(record.traceId, 128)),
+        records.map((record) =>
+          record.context === undefined || record.context === null ? null : JSON.stringify(storableJson(record.context)),
+        ),
       ],
     );
   }
@@ -52,33 +54,4 @@ export class LogStoreRepository {
     ]);
     return { rows, total: Number(counted[0].total) };
   }
-}
-
-/**
- * True when PostgreSQL refused the rows themselves (SQLSTATE class 22, data
- * exception, or 23, integrity violation: e.g. no partition for their month),
- * so that sending the same batch again cannot succeed.
- */
-export function isRefusedByDatabase(error: unknown): boolean {
-  const code = postgresErrorCode(error);
-  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
-}
-
-// PostgreSQL's text and jsonb refuse the NUL character: one such entry would otherwise fail its whole batch forever.
-function withoutNul(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', '') : text;
-}
-
-function nullableText(text: string | null): string | null {
-  return text === null ? null : withoutNul(text);
-}
-
-function toJson(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  return JSON.stringify(value, (_key, field: unknown) => {
-    if (typeof field === 'string') return withoutNul(field);
-    // JSON.stringify throws on a bigint; a log entry must not.
-    if (typeof field === 'bigint') return field.toString();
-    return field;
-  });
 }

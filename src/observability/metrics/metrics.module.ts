@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { AuditModule } from '../../audit/audit.module';
 import { AuthModule } from '../../auth/auth.module';
 import { PlatformModule } from '../../platform/platform.module';
 import { PermissionsModule } from '../../rbac/permissions.module';
@@ -20,7 +21,7 @@ import { MetricsWriter } from './store/metrics-writer.service';
 
 /** Prometheus metrics, stored request / agent-run / API-call records, and the reports read from them. */
 @Module({
-  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule],
+  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule, AuditModule],
   controllers: [PrometheusController, MetricsController],
   providers: [
     PrometheusMetrics,

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AuditTrail } from '../../audit/audit-trail.service';
+import { AppendStore } from '../../database/append-store/append-store.service';
+import { PartitionMaintenanceService } from '../../database/partition-maintenance.service';
 
 export type Outcome = 'success' | 'failure';
 
@@ -68,16 +71,59 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
-  readonly recordsDropped = new Counter({
-    name: 'metrics_records_dropped_total',
-    help: 'Stored metric records given up (buffer full or database refusing), by kind',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
-
-  constructor() {
+  constructor(appendStore: AppendStore, partitions: PartitionMaintenanceService, audit: AuditTrail) {
     // Process CPU, memory, handles, GC and event-loop lag (read from perf_hooks at scrape time, no timer).
     collectDefaultMetrics({ register: this.registry });
+    this.registerStoreMetrics(appendStore, partitions, audit);
+  }
+
+  /** Read at scrape time from the writers themselves: every row lost, for whatever reason, is counted here. */
+  private registerStoreMetrics(
+    appendStore: AppendStore,
+    partitions: PartitionMaintenanceService,
+    audit: AuditTrail,
+  ): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'append_store_rows_lost_total',
+      help: 'Append-only rows not stored, by queue and reason (dropped: buffer full; refused: the database refused the row)',
+      labelNames: ['queue', 'reason'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { name, stats } of appendStore.stats()) {
+          this.inc({ queue: name, reason: 'dropped' }, stats.dropped);
+          this.inc({ queue: name, reason: 'refused' }, stats.refused);
+        }
+      },
+    });
+    new Gauge({
+      name: 'append_store_rows_queued',
+      help: 'Append-only rows waiting for the database, by queue',
+      labelNames: ['queue'] as const,
+      registers,
+      collect() {
+        for (const { name, stats } of appendStore.stats()) this.set({ queue: name }, stats.queued);
+      },
+    });
+    new Gauge({
+      name: 'partition_default_rows',
+      help: "Rows waiting in a partitioned table's DEFAULT partition for their month's partition, at the last upkeep",
+      labelNames: ['table'] as const,
+      registers,
+      collect() {
+        for (const [table, count] of partitions.stats.strays) this.set({ table }, count);
+      },
+    });
+    new Counter({
+      name: 'audit_records_lost_total',
+      help: 'Audit rows AUDIT_FAIL_MODE=open let go because they could not be written with their change',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(audit.stats.lost);
+      },
+    });
   }
 
   get contentType(): string {

@@ -41,6 +41,7 @@ export class AgentsController {
 
   @Post()
   @Audit('agents.create', { resource: 'agent' })
+  @ApiOperation({ summary: 'Register an agent (name unique, ignoring case).' })
   @RequirePermissions([Permission.AgentsManage])
   @ApiCreatedResponse({ type: AgentDto })
   @ApiErrorResponses(400, 409)
@@ -50,6 +51,7 @@ export class AgentsController {
 
   @Get()
   @Audit('agents.list', { resource: 'agent' })
+  @ApiOperation({ summary: 'Agents by name, optionally filtered by status.' })
   @RequirePermissions([Permission.AgentsRead])
   @ApiPageResponse(AgentDto)
   @ApiErrorResponses(400)
@@ -59,6 +61,7 @@ export class AgentsController {
 
   @Get(':id')
   @Audit('agents.get')
+  @ApiOperation({ summary: 'One agent.' })
   @RequirePermissions([Permission.AgentsRead], thisAgent)
   @ApiOkResponse({ type: AgentDto })
   @ApiErrorResponses(400, 404)
@@ -78,6 +81,7 @@ export class AgentsController {
 
   @Delete(':id')
   @Audit('agents.delete')
+  @ApiOperation({ summary: 'Delete an agent and its recorded runs.' })
   @RequirePermissions([Permission.AgentsManage], thisAgent)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404)

@@ -31,6 +31,7 @@ export class ApiTogglesController {
 
   @Get()
   @Audit('api-toggles.list', { resource: 'api-toggle' })
+  @ApiOperation({ summary: 'External-API toggles by name, with their cost per call.' })
   @RequirePermissions([Permission.ApiTogglesRead])
   @ApiPageResponse(ApiToggleDto)
   @ApiErrorResponses(400)
@@ -40,6 +41,7 @@ export class ApiTogglesController {
 
   @Get(':id')
   @Audit('api-toggles.get')
+  @ApiOperation({ summary: 'One external-API toggle.' })
   @RequirePermissions([Permission.ApiTogglesRead], thisToggle)
   @ApiOkResponse({ type: ApiToggleDto })
   @ApiErrorResponses(400, 404)

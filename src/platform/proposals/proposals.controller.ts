@@ -31,6 +31,7 @@ export class ProposalsController {
 
   @Get()
   @Audit('proposals.list', { resource: 'proposal' })
+  @ApiOperation({ summary: 'Code proposals, newest first, optionally filtered by status.' })
   @RequirePermissions([Permission.ProposalsRead])
   @ApiPageResponse(ProposalDto)
   @ApiErrorResponses(400)
@@ -40,6 +41,7 @@ export class ProposalsController {
 
   @Get(':id')
   @Audit('proposals.get')
+  @ApiOperation({ summary: 'One code proposal with its diff and decision.' })
   @RequirePermissions([Permission.ProposalsRead], thisProposal)
   @ApiOkResponse({ type: ProposalDto })
   @ApiErrorResponses(400, 404)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { UnlessAbsent } from '../../common/validation/unless-absent.decorator';
 import { QueryBoolean } from '../../common/validation/query-boolean.decorator';
 import { PaginationQueryDto } from '../../common/pagination/pagination-query.dto';
 import type { PermissionGrant } from '../entities/permission-grant.entity';
@@ -16,18 +17,18 @@ export class CreateGrantDto {
   permission!: Permission;
 
   @ApiPropertyOptional({ enum: ALL_RESOURCE_TYPES, description: 'Limit the grant to this kind of resource.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsIn(ALL_RESOURCE_TYPES)
   resourceType?: ResourceType;
 
   @ApiPropertyOptional({ description: 'Limit the grant to one resource (needs resourceType).' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(1, 128)
   resourceId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'The grant stops counting at this instant.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsISO8601({ strict: true })
   expiresAt?: string;
 }

@@ -16,7 +16,7 @@ export class CreateUserDto {
   email!: string;
 
   @ApiPropertyOptional({ example: 'Jane Doe' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(1, 128)
   displayName?: string;
@@ -29,7 +29,7 @@ export class CreateUserDto {
     format: 'password',
     description: 'Initial password (must pass the policy). Omit it to get a generated one, shown once.',
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(1, 1024)
   password?: string;
@@ -42,11 +42,11 @@ export class UpdateUserDto {
   @Length(3, 254)
   email?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null clears it.' })
   @IsOptional()
   @IsString()
   @Length(1, 128)
-  displayName?: string;
+  displayName?: string | null;
 
   @ApiPropertyOptional({ enum: ALL_ROLES, description: 'Changing it ends the user’s sessions.' })
   @UnlessAbsent()

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import type { ExternalApiCallRecord } from '../store/metric-records';
 import { HasAtMostSixDecimals } from '../../../common/validation/has-at-most-six-decimals.decorator';
 
@@ -23,7 +24,7 @@ export class ReportApiCallDto {
   status!: number;
 
   @ApiPropertyOptional({ description: 'Default: status between 100 and 399.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsBoolean()
   success?: boolean;
 
@@ -32,7 +33,7 @@ export class ReportApiCallDto {
     example: 0.002,
     description: "What the call cost. Default: the matching API toggle's costPerCall, or 0 without one.",
   })
-  @IsOptional()
+  @UnlessAbsent()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @HasAtMostSixDecimals()
   @Min(0)

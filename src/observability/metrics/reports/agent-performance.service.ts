@@ -10,6 +10,7 @@ import { AGENT_RUN_METRICS } from '../store/metrics-store';
 import { efficiencyScore, speedScore } from './efficiency-score';
 import { round } from './round.util';
 import type { TimeRange } from './time-range';
+import { SqlFilterBuilder } from '../../../database/sql-filter';
 
 interface AgentStatsRow {
   agent_id: string;
@@ -51,15 +52,11 @@ export class AgentPerformanceService {
   }
 
   private stats(range: TimeRange, agentId?: string): Promise<AgentStatsRow[]> {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown): void => {
-      params.push(value);
-      conditions.push(sql.replace('?', `$${params.length}`));
-    };
-    if (range.from) add('started_at >= ?', range.from);
-    if (range.to) add('started_at < ?', range.to);
-    if (agentId) add('agent_id = ?', agentId);
+    const { where, params } = new SqlFilterBuilder()
+      .when(range.from, (p) => `started_at >= ${p}`)
+      .when(range.to, (p) => `started_at < ${p}`)
+      .when(agentId, (p) => `agent_id = ${p}`)
+      .build();
     return this.dataSource.query<AgentStatsRow[]>(
       `SELECT agent_id, count(*) AS runs, count(*) FILTER (WHERE success) AS succeeded,
               sum(findings) AS findings, avg(duration_ms) AS avg_ms,
@@ -67,7 +64,7 @@ export class AgentPerformanceService {
               percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms,
               max(started_at) AS last_run_at
          FROM ${AGENT_RUN_METRICS}
-        WHERE ${conditions.length > 0 ? conditions.join(' AND ') : 'true'}
+        WHERE ${where}
         GROUP BY agent_id`,
       params,
     );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { storableText } from '../../../database/storable-value.util';
 import type { AgentRunRecord, ExternalApiCallRecord, HttpRequestRecord } from './metric-records';
 
 export const HTTP_REQUEST_METRICS = 'http_request_metrics';
@@ -24,7 +25,7 @@ export class MetricsStore {
       [
         records.map((record) => record.recordedAt),
         records.map((record) => record.method),
-        records.map((record) => record.route),
+        records.map((record) => storableText(record.route, 512)),
         records.map((record) => record.statusCode),
         records.map((record) => record.durationMs),
         records.map((record) => record.weight),
@@ -53,7 +54,7 @@ export class MetricsStore {
        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::float8[], $4::int[], $5::bool[], $6::numeric[])`,
       [
         records.map((record) => record.recordedAt),
-        records.map((record) => record.api),
+        records.map((record) => storableText(record.api, 200)),
         records.map((record) => record.durationMs),
         records.map((record) => record.statusCode),
         records.map((record) => record.success),

@@ -1,43 +1,46 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { metricsConfig } from '../../../config';
-import { PrometheusMetrics } from '../prometheus-metrics';
-import { BatchQueue } from './batch-queue';
+import type { AppendQueue } from '../../../database/append-store/append-queue';
+import { AppendStore } from '../../../database/append-store/append-store.service';
 import type { AgentRunRecord, ExternalApiCallRecord, HttpRequestRecord } from './metric-records';
-import { MetricsStore } from './metrics-store';
+import { AGENT_RUN_METRICS, EXTERNAL_API_CALL_METRICS, HTTP_REQUEST_METRICS, MetricsStore } from './metrics-store';
 
 const RETRY_DELAY_MS = 1000;
-/** Metrics are statistics: after this many failed tries a batch is given up (and counted), not retried forever. */
-const MAX_ATTEMPTS = 5;
 
-/** Batched, bounded writes of every kind of stored metric record; nothing here is awaited by a request. */
+/**
+ * Batched, bounded writes of every kind of stored metric record through the
+ * shared append store; nothing here is awaited by a request. Metrics are
+ * statistics: a full buffer drops its oldest record (counted in /metrics).
+ */
 @Injectable()
 export class MetricsWriter implements OnApplicationShutdown {
-  private readonly logger = new Logger('Metrics');
-  private readonly httpRequests: BatchQueue<HttpRequestRecord>;
-  private readonly agentRuns: BatchQueue<AgentRunRecord>;
-  private readonly externalApiCalls: BatchQueue<ExternalApiCallRecord>;
+  private readonly httpRequests: AppendQueue<HttpRequestRecord>;
+  private readonly agentRuns: AppendQueue<AgentRunRecord>;
+  private readonly externalApiCalls: AppendQueue<ExternalApiCallRecord>;
 
   constructor(
-    store: MetricsStore,
-    private readonly prometheus: PrometheusMetrics,
+    metricsStore: MetricsStore,
+    private readonly store: AppendStore,
     @Inject(metricsConfig.KEY) private readonly config: ConfigType<typeof metricsConfig>,
   ) {
-    this.httpRequests = this.queue('http_request', (batch) => store.insertHttpRequests(batch));
-    this.agentRuns = this.queue('agent_run', (batch) => store.insertAgentRuns(batch));
-    this.externalApiCalls = this.queue('external_api_call', (batch) => store.insertExternalApiCalls(batch));
+    this.httpRequests = this.queue(HTTP_REQUEST_METRICS, (batch) => metricsStore.insertHttpRequests(batch));
+    this.agentRuns = this.queue(AGENT_RUN_METRICS, (batch) => metricsStore.insertAgentRuns(batch));
+    this.externalApiCalls = this.queue(EXTERNAL_API_CALL_METRICS, (batch) =>
+      metricsStore.insertExternalApiCalls(batch),
+    );
   }
 
   addHttpRequest(record: HttpRequestRecord): void {
-    this.httpRequests.push(record);
+    void this.httpRequests.push(record);
   }
 
   addAgentRun(record: AgentRunRecord): void {
-    this.agentRuns.push(record);
+    void this.agentRuns.push(record);
   }
 
   addExternalApiCall(record: ExternalApiCallRecord): void {
-    this.externalApiCalls.push(record);
+    void this.externalApiCalls.push(record);
   }
 
   /** Writes everything queued; used at shutdown and by tests. */
@@ -49,22 +52,16 @@ export class MetricsWriter implements OnApplicationShutdown {
     await Promise.all([this.httpRequests.close(), this.agentRuns.close(), this.externalApiCalls.close()]);
   }
 
-  private queue<T>(kind: string, write: (batch: T[]) => Promise<void>): BatchQueue<T> {
-    return new BatchQueue<T>({
-      bufferMax: this.config.bufferMax,
-      batchMax: this.config.batchMax,
-      flushIntervalMs: this.config.flushIntervalMs,
-      retryDelayMs: RETRY_DELAY_MS,
-      maxAttempts: MAX_ATTEMPTS,
-      write,
-      onDrop: (count, error) => {
-        this.prometheus.recordsDropped.inc({ kind }, count);
-        // A drop for space is counted only; a batch the database kept refusing is worth a log line.
-        if (error !== undefined) {
-          const reason = error instanceof Error ? error.message : 'unknown error';
-          this.logger.warn(`${count} ${kind} metric records given up: ${reason}`);
-        }
+  private queue<T>(table: string, insert: (batch: readonly T[]) => Promise<void>): AppendQueue<T> {
+    return this.store.createQueue<T>(
+      { name: table, insert },
+      {
+        bufferMax: this.config.bufferMax,
+        batchMax: this.config.batchMax,
+        flushIntervalMs: this.config.flushIntervalMs,
+        retryDelayMs: RETRY_DELAY_MS,
+        whenFull: 'drop-oldest',
       },
-    });
+    );
   }
 }

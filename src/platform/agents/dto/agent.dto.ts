@@ -14,18 +14,18 @@ export class CreateAgentDto {
   name!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(0, 2000)
   description?: string;
 
   @ApiPropertyOptional({ enum: AGENT_STATUSES, default: 'active' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsIn(AGENT_STATUSES)
   status?: AgentStatus;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form agent settings.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsObject()
   config?: Record<string, unknown>;
 }
@@ -119,7 +119,7 @@ export class RecordAgentRunDto {
   success!: boolean;
 
   @ApiPropertyOptional({ description: 'What went wrong, for a failed run.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(0, 4000)
   error?: string;

@@ -12,18 +12,18 @@ export class CreateApiToggleDto {
   name!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(0, 2000)
   description?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @UnlessAbsent()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ minimum: 0, description: 'Price of one call, in the platform currency.', example: 0.002 })
-  @IsOptional()
+  @UnlessAbsent()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @HasAtMostSixDecimals()
   @Min(0)

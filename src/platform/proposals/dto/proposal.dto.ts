@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { UnlessAbsent } from '../../../common/validation/unless-absent.decorator';
 import { PaginationQueryDto } from '../../../common/pagination/pagination-query.dto';
 import { type CodeProposal, PROPOSAL_STATUSES, type ProposalStatus } from '../code-proposal.entity';
 
@@ -10,7 +11,7 @@ export class CreateProposalDto {
   title!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(0, 10_000)
   description?: string;
@@ -23,7 +24,7 @@ export class CreateProposalDto {
 
 export class DecideProposalDto {
   @ApiPropertyOptional({ description: 'Why it was approved or rejected.' })
-  @IsOptional()
+  @UnlessAbsent()
   @IsString()
   @Length(0, 4000)
   comment?: string;

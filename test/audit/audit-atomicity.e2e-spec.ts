@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, HttpCode, Injectable, Post } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditTrail } from '../../src/audit/audit-trail.service';
+import { Audit } from '../../src/audit/decorators/audit.decorator';
+import { Public } from '../../src/common/decorators/public.decorator';
+import { domainEvent } from '../../src/common/events/domain-event';
+import { DomainEvents } from '../../src/common/events/domain-events.service';
+import { OnDomainEvent } from '../../src/common/events/on-domain-event.decorator';
+import { Transactions } from '../../src/database/transactions/transactions.service';
+import { Role } from '../../src/rbac/role';
+import { expectErrorBody, request } from '../support/http';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { createUser, tokenFor } from '../support/users';
+import { auditRows, cutDatabase } from './audit-support';
+
+class ProbeHappened extends domainEvent('test.probe.happened') {
+  constructor(readonly outcome: string) {
+    super();
+  }
+
+  override audit() {
+    return { resourceType: 'probe', details: { outcome: this.outcome } };
+  }
+}
+
+/** Hears probe events the way any module's listener would: after commit, off the request path. */
+@Injectable()
+class ProbeListener {
+  readonly heard: string[] = [];
+
+  @OnDomainEvent(ProbeHappened)
+  onProbe(event: ProbeHappened): void {
+    this.heard.push(event.outcome);
+  }
+}
+
+/** Raises an event inside the request's transaction and then succeeds, fails, or fails keeping its writes. */
+@Public()
+@Controller('test-only-events')
+class ProbeController {
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly transactions: Transactions,
+  ) {}
+
+  @Post('commit')
+  @Audit('test.events.commit')
+  @HttpCode(200)
+  commit(): { ok: true } {
+    this.events.publish(new ProbeHappened('committed'));
+    return { ok: true };
+  }
+
+  @Post('rollback')
+  @Audit('test.events.rollback')
+  rollback(): never {
+    this.events.publish(new ProbeHappened('rolled-back'));
+    throw new Error('deliberate failure after an event');
+  }
+
+  @Post('kept-failure')
+  @Audit('test.events.kept-failure')
+  async keptFailure(): Promise<never> {
+    await this.transactions.query("SELECT 'a statement' AS begins");
+    this.transactions.commitOnFailure();
+    this.events.publish(new ProbeHappened('kept'));
+    throw new Error('deliberate failure that keeps its writes');
+  }
+}
+
+describe('audit: a change and its record commit together', () => {
+  let testApp: TestApp;
+  let baseUrl: string;
+  let token: string;
+
+  beforeAll(async () => {
+    testApp = await createTestApp({}, { controllers: [ProbeController], providers: [ProbeListener] });
+    baseUrl = testApp.baseUrl;
+    token = await tokenFor(baseUrl, await createUser(testApp.app, { role: Role.Admin }));
+  });
+  afterAll(() => testApp.close());
+
+  const sql = <T>(text: string, params: unknown[] = []) => testApp.app.get(DataSource).query<T>(text, params);
+
+  it('delivers an event after its transaction commits, never after a rollback, and records it with the change', async () => {
+    const listener = testApp.app.get(ProbeListener);
+    expect((await request(baseUrl, '/api/v1/test-only-events/commit', { method: 'POST', json: {} })).status).toBe(200);
+    expectErrorBody(await request(baseUrl, '/api/v1/test-only-events/rollback', { method: 'POST', json: {} }), 500);
+    expectErrorBody(await request(baseUrl, '/api/v1/test-only-events/kept-failure', { method: 'POST', json: {} }), 500);
+    await testApp.app.get(AuditTrail).flush();
+    expect(listener.heard.sort()).toEqual(['committed', 'kept']);
+    const eventRows = await auditRows(testApp.app, "action_type = 'test.probe.happened'");
+    expect(eventRows.map((row) => (row.action_details as { outcome: string }).outcome).sort()).toEqual([
+      'committed',
+      'kept',
+    ]);
+    // The rolled-back request still has its own row: a failure that changed nothing.
+    const [failed] = await auditRows(testApp.app, "action_type = 'test.events.rollback'");
+    expect(failed).toEqual(expect.objectContaining({ response_status: 500, success: false }));
+  });
+
+  it('leaves no change without its audit row and no 2xx without one when the database goes away under writes', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `cut-${i}-${randomUUID()}`);
+    let restore: (() => Promise<void>) | undefined;
+    const writes = names.map(async (name, i) => {
+      if (i === 20) restore = await cutDatabase(testApp.databaseUrl);
+      if (i === 40) await restore?.();
+      return request<{ id?: string }>(baseUrl, '/api/v1/agents', { method: 'POST', token, json: { name } });
+    });
+    const results = await Promise.all(writes);
+    await restore?.();
+    // Every answer is either the change or a uniform 503, never a 401 or a 500.
+    for (const result of results) {
+      if (result.status !== 201) expectErrorBody(result, 503);
+    }
+    expect(results.filter((result) => result.status === 503).length).toBeGreaterThan(0);
+    await waitUntil(async () => (await request(baseUrl, '/health/ready')).status === 200);
+    await testApp.app.get(AuditTrail).flush();
+
+    // Counted in the database itself.
+    const [{ unrecorded }] = await sql<{ unrecorded: number }[]>(
+      `SELECT count(*)::int AS unrecorded FROM agents a
+        WHERE a.name LIKE 'cut-%' AND NOT EXISTS (
+          SELECT 1 FROM audit_logs l WHERE l.action_type = 'agents.create' AND l.resource_id = a.id::text AND l.success)`,
+    );
+    expect(unrecorded).toBe(0);
+    const answered = results.filter((result) => result.status === 201).map((result) => result.body.id);
+    const [{ recorded }] = await sql<{ recorded: number }[]>(
+      `SELECT count(DISTINCT resource_id)::int AS recorded FROM audit_logs
+        WHERE action_type = 'agents.create' AND success AND resource_id = ANY($1::text[])`,
+      [answered],
+    );
+    expect(recorded).toBe(answered.length);
+    // And every agent that exists was answered 2xx or was committed with an ambiguous answer: none exists unrecorded.
+    const [{ created }] = await sql<{ created: number }[]>(
+      "SELECT count(*)::int AS created FROM agents WHERE name LIKE 'cut-%'",
+    );
+    expect(created).toBeGreaterThanOrEqual(answered.length);
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
