@@ -76,7 +76,7 @@ function serverOn(databaseUrl: string, monitor: boolean, extra: Record<string, s
     ADMIN_INITIAL_PASSWORD: INITIAL_PASSWORD,
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
+    LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
     LOGS_FILE: '',
     SECURITY_MONITOR_ENABLED: String(monitor),
     ...extra,

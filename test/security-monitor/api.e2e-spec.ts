@@ -173,7 +173,7 @@ describe('security monitor API', () => {
           eventType: 'backup.failed',
           severity: 'high',
           source: 'backup-service',
-          details: { target: 's3', error: 'timeout' },
+          details: { target: 's3', error: 'timeout', password: 'hunter2-Secret' },
         },
       });
       expect(reported.status).toBe(202);
@@ -183,7 +183,7 @@ describe('security monitor API', () => {
           severity: 'high',
           source: 'backup-service',
           threatLevel: 'high',
-          details: { target: 's3', error: 'timeout' },
+          details: { target: 's3', error: 'timeout', password: '[REDACTED]' },
         }),
       ]);
       // A key without the permission is refused.

@@ -66,10 +66,10 @@ export class Detector {
 
   private async evaluate(signal: Signal): Promise<void> {
     await this.windows.add(this.hitsOf(signal));
-    const isNewIp =
-      signal.kind === 'login-succeeded' && signal.ip !== null
-        ? await this.windows.isNewIpForUser(signal.userId, signal.ip, signal.at)
-        : false;
+    if (signal.kind === 'login-succeeded') {
+      // Its one rule fires only for an ip new to the user: an ordinary login costs one statement.
+      if (signal.ip === null || !(await this.windows.isNewIpForUser(signal.userId, signal.ip, signal.at))) return;
+    }
     for (const policy of await this.policies.activeFor(signal.kind)) {
       const rule = RULES[policy.type];
       const subject = this.subjectOf(rule, signal);

@@ -4,6 +4,7 @@ import { Clock } from '../../common/clock/clock';
 import { DomainEvents } from '../../common/events/domain-events.service';
 import { type PageDto, page } from '../../common/pagination/paginated';
 import type { TimeRangeQueryDto } from '../../common/time-range/time-range-query.dto';
+import { redactSensitiveFields } from '../../common/redaction/redact.util';
 import { Transactions } from '../../database/transactions/transactions.service';
 import type {
   CountDto,
@@ -60,11 +61,16 @@ export class SecurityEventsService {
       source: input.source ?? `reported:${caller.username}`,
       userId: input.userId,
       sessionId: input.sessionId,
-      details: input.details,
+      // A reporter's fields named like credentials are never kept, shown or alerted on.
+      details: redactSensitiveFields(input.details) as Record<string, unknown> | undefined,
       ip: input.ip,
       userAgent: input.userAgent,
       threatLevel: input.threatLevel ?? threatLevelOf(input.severity),
-      metadata: { ...input.metadata, reportedBy: caller.username, apiKeyId: caller.apiKeyId ?? null },
+      metadata: {
+        ...(redactSensitiveFields(input.metadata) as Record<string, unknown> | undefined),
+        reportedBy: caller.username,
+        apiKeyId: caller.apiKeyId ?? null,
+      },
       createdAt: this.clock.now(),
     });
   }
