@@ -75,8 +75,7 @@ export class Detector {
       const subject = this.subjectOf(rule, signal);
       if (subject === undefined) continue;
       if (rule.counts === 'first-seen') {
-        if (isNewIp)
-          await this.responder.fire(policy, signal, { subject, count: 1, windowSeconds: null, evidence: null });
+        await this.responder.fire(policy, signal, { subject, count: 1, windowSeconds: null, evidence: null });
         continue;
       }
       await this.evaluateWindow(policy, rule, signal, subject);
