@@ -21,6 +21,7 @@ import { PlatformModule } from './platform/platform.module';
 import { PermissionGuard } from './rbac/guards/permission.guard';
 import { PermissionsModule } from './rbac/permissions.module';
 import { RbacModule } from './rbac/rbac.module';
+import { SecurityMonitorModule } from './security-monitor/security-monitor.module';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { RbacModule } from './rbac/rbac.module';
     ApiKeysModule,
     AuditModule,
     BackupModule,
+    SecurityMonitorModule,
   ],
   providers: [
     // Guards run in this order: rate limit, authentication, permissions.

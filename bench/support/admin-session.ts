@@ -1,4 +1,5 @@
-const NEW_PASSWORD = 'Bench-quartz-meadow-signal-42';
+/** The admin's password once adminToken() has changed it. */
+export const BENCH_ADMIN_PASSWORD = 'Bench-quartz-meadow-signal-42';
 
 async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
   const response = await fetch(url, {
@@ -20,12 +21,12 @@ export async function adminToken(baseUrl: string, initialPassword: string): Prom
   });
   await postJson(
     `${api}/auth/password`,
-    { currentPassword: initialPassword, newPassword: NEW_PASSWORD },
+    { currentPassword: initialPassword, newPassword: BENCH_ADMIN_PASSWORD },
     first.accessToken,
   );
   const second = await postJson<{ accessToken: string }>(`${api}/auth/login`, {
     username: 'admin',
-    password: NEW_PASSWORD,
+    password: BENCH_ADMIN_PASSWORD,
   });
   return second.accessToken;
 }

@@ -13,5 +13,6 @@ import { DatabaseFeatureModule } from '../database/transactions/database-feature
   imports: [DatabaseFeatureModule.forFeature([ApiKey]), PermissionsModule],
   controllers: [ApiKeysController],
   providers: [apiKeyPepperProvider, ApiKeyVerifier, ApiKeyUsageTracker, ApiKeysService, ApiKeyStrategy],
+  exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

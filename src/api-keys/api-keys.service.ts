@@ -15,6 +15,7 @@ import { ApiKeyVerifier } from './api-key-verifier.service';
 import { ApiKeyException, ApiKeyErrorCode } from './api-keys.exception';
 import type { CreateApiKeyDto, IssuedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
+import { SYSTEM_ACTOR } from '../audit/audit-entry';
 
 const DAY_MS = 86_400_000;
 
@@ -82,6 +83,22 @@ export class ApiKeysService {
       { revokedAt: this.clock.now(), revokedBy: caller.id },
     );
     if (result.affected === 1) this.events.publish(keyEvent(ApiKeyRevoked, key, caller));
+  }
+
+  /**
+   * Revokes a key on no one's request but the security monitor's (a key under
+   * attack or misused); false when it is unknown or already revoked.
+   */
+  async revokeAsSystem(id: string): Promise<boolean> {
+    const key = await this.keys.findOneBy({ id });
+    if (!key) return false;
+    const result = await this.keys.update(
+      { id, revokedAt: IsNull() },
+      { revokedAt: this.clock.now(), revokedBy: null },
+    );
+    if (result.affected !== 1) return false;
+    this.events.publish(new ApiKeyRevoked(key.id, key.publicId, key.ownerId, SYSTEM_ACTOR));
+    return true;
   }
 
   /** A new secret for the same key; the old one keeps working for the grace period (0: not at all). */

@@ -83,7 +83,8 @@ export type SessionRevocationReason =
   | 'role_changed'
   | 'revoked_by_admin'
   | 'idle_timeout'
-  | 'account_locked';
+  | 'account_locked'
+  | 'security_response';
 
 export class SessionRevoked extends domainEvent('auth.session.revoked') {
   constructor(

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { authConfig } from '../config';
 import { PermissionsModule } from '../rbac/permissions.module';
+import { AccountLockService } from './account-lock.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { InitialAdminService } from './bootstrap/initial-admin.service';
@@ -58,7 +59,8 @@ import { DatabaseFeatureModule } from '../database/transactions/database-feature
     AuthenticationGuard,
     UserAdminService,
     UserDirectoryService,
+    AccountLockService,
   ],
-  exports: [AuthenticationGuard, SessionService, UserDirectoryService],
+  exports: [AuthenticationGuard, SessionService, UserDirectoryService, AccountLockService],
 })
 export class AuthModule {}

@@ -6,6 +6,7 @@ import { backupConfig } from './backup.config';
 import { databaseConfig } from './database.config';
 import { loggingConfig } from './logging.config';
 import { metricsConfig } from './metrics.config';
+import { securityMonitorConfig } from './security-monitor.config';
 
 export {
   apiKeysConfig,
@@ -16,6 +17,7 @@ export {
   databaseConfig,
   loggingConfig,
   metricsConfig,
+  securityMonitorConfig,
 };
 import { ConfigValidationError } from './config-validation.util';
 import { loadEnvFile } from './env-file';
@@ -32,6 +34,7 @@ export const configNamespaces = [
   auditConfig,
   metricsConfig,
   backupConfig,
+  securityMonitorConfig,
 ];
 
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */

@@ -67,6 +67,17 @@ export class GrantService {
     return page(items, total, query);
   }
 
+  /** The active grants of these users, expired ones included (an access review shows what ran out). */
+  forUsers(userIds: readonly string[]): Promise<PermissionGrant[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.grants
+      .createQueryBuilder('grant')
+      .where('grant.user_id IN (:...userIds) AND grant.is_active', { userIds })
+      .orderBy('grant.created_at', 'ASC')
+      .addOrderBy('grant.id', 'ASC')
+      .getMany();
+  }
+
   /** Revokes at once; the row stays, inactive, as history. */
   async revoke(actor: AuthenticatedUser, id: string): Promise<void> {
     const grant = await this.grants.findOneBy({ id, isActive: true });

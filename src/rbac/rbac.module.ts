@@ -12,5 +12,6 @@ import { DatabaseFeatureModule } from '../database/transactions/database-feature
   imports: [DatabaseFeatureModule.forFeature([PermissionGrant]), PermissionsModule, AuthModule],
   controllers: [RbacController],
   providers: [GrantService, AccessCheckService],
+  exports: [GrantService],
 })
 export class RbacModule {}

@@ -92,6 +92,15 @@ describe('dashboard in a real browser', () => {
     expect(figures.cost).toBeCloseTo(0.05, 5);
     expect(figures.agents).toEqual(['scanner-fast', 'scanner-slow']);
     expect(figures.logs.some((line) => line.includes('dashboard test failure'))).toBe(true);
+    await page.waitForSelector('#blocks tbody tr');
+    const security = await page.evaluate(() => ({
+      open: document.querySelector('#open-events')?.textContent,
+      blocks: [...document.querySelectorAll('#blocks tbody tr')].map((row) => row.textContent),
+    }));
+    expect(security.open).toContain('high 1');
+    expect(security.blocks).toEqual([
+      expect.stringMatching(/^192\.0\.2\.99\/32dashboard test1(2 h 0 min|1 h 59 min)$/),
+    ]);
     expect(pageErrors).toEqual([]);
 
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
@@ -151,4 +160,7 @@ async function makeHistory(baseUrl: string, token: string): Promise<void> {
     await api('/metrics/api-calls', { api: 'openai', durationMs: 120, status: 200, cost: 0.01 });
   for (let i = 0; i < 10; i++) await api('/agents');
   await request(baseUrl, '/api/v1/test-only-dashboard/boom');
+  // The security panel's figures: an open event and a block with time left.
+  await api('/security/events', { eventType: 'backup.failed', severity: 'high' });
+  await api('/security/blocks', { target: '192.0.2.99', durationSeconds: 7200, reason: 'dashboard test' });
 }

@@ -75,6 +75,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     // Suites log in far more often than a person would; the login limit has its own test.
     LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Every suite talks from loopback and many fail logins or probe on purpose: the security monitor must
+    // not block them. Its own tests set their own allowlist and speak from other addresses.
+    SECURITY_ALLOWLIST_IPS: '127.0.0.1,::1',
     ...env,
     DATABASE_URL: database.url,
   });

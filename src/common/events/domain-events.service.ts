@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { currentTransactionScope } from '../../database/transactions/transaction-scope';
+import { currentTransactionScope, runInTransactionScope } from '../../database/transactions/transaction-scope';
 import { Clock } from '../clock/clock';
 import { currentRequestContext } from '../request-context/request-context';
 import type { DomainEvent, EventOrigin } from './domain-event';
@@ -40,15 +40,19 @@ export class DomainEvents {
     } else this.deliver(event);
   }
 
+  /** Listeners run outside the raising transaction, which has committed: their statements go to the pool. */
   private deliver(event: DomainEvent): void {
     setImmediate(() => {
-      try {
-        this.emitter.emit(event.type, event);
-      } catch (error) {
-        this.logger.error(
-          `a listener of ${event.type} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
+      void runInTransactionScope(undefined, () => {
+        try {
+          this.emitter.emit(event.type, event);
+        } catch (error) {
+          this.logger.error(
+            `a listener of ${event.type} failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+        return Promise.resolve();
+      });
     });
   }
 }

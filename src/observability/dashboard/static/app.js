@@ -78,6 +78,48 @@ async function refresh() {
   } catch (error) {
     $('status').textContent = `Refresh failed: ${error.message}`;
   }
+  await refreshSecurity();
+}
+
+// The security panel needs security:read; without it the panel stays hidden and the rest still draws.
+async function refreshSecurity() {
+  try {
+    const [stats, blocks, alerts] = await Promise.all([
+      api('/security/statistics?days=30'),
+      api('/security/blocks?limit=20'),
+      api('/security/alerts?limit=5'),
+    ]);
+    $('open-events').textContent = stats.openBySeverity.map((row) => `${row.key} ${row.count}`).join(', ') || 'none';
+    $('blocks').tBodies[0].replaceChildren(
+      ...blocks.items.map((block) => {
+        const tr = document.createElement('tr');
+        tr.append(
+          cell(block.network),
+          cell(block.reason),
+          cell(String(block.offence)),
+          cell(timeLeft(block.secondsLeft)),
+        );
+        return tr;
+      }),
+    );
+    $('alerts').replaceChildren(
+      ...alerts.items.map((alert) => {
+        const li = document.createElement('li');
+        const deliveries = alert.deliveries.map((delivery) => `${delivery.channel}: ${delivery.status}`).join(', ');
+        li.textContent = `${alert.createdAt} [${alert.severity}] ${alert.title} (${deliveries || 'no channel'})`;
+        return li;
+      }),
+    );
+    $('security').hidden = false;
+  } catch {
+    $('security').hidden = true;
+  }
+}
+
+function timeLeft(seconds) {
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${seconds} s`;
 }
 
 function lineChart(id, labels, datasets) {

@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
+import { securityMonitorConfig } from '../../config';
+import { Transactions } from '../../database/transactions/transactions.service';
+
+const CHANNEL = 'sentinel_security_blocks';
+const RECONNECT_DELAY_MS = 1000;
+
+type Reload = () => Promise<void>;
+
+/**
+ * Tells every instance at once that the blocks changed: a NOTIFY sent
+ * in the changing transaction (so it arrives only if the change commits),
+ * heard on one LISTEN connection per instance. A reload on every reconnect
+ * and every SECURITY_STATE_REFRESH_MS covers notifications a dropped
+ * connection missed.
+ */
+@Injectable()
+export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SecurityBlocks');
+  private readonly reloads: Reload[] = [];
+  private reconnecting = false;
+  private client?: Client;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    @Inject(securityMonitorConfig.KEY) private readonly config: ConfigType<typeof securityMonitorConfig>,
+  ) {}
+
+  /** Runs `reload` whenever the blocks change anywhere in the cluster (and once the listener is connected). */
+  onChange(reload: Reload): void {
+    this.reloads.push(reload);
+  }
+
+  /** Announces a change; inside a transaction it goes out when that commits. */
+  async announce(): Promise<void> {
+    await this.transactions.query('SELECT pg_notify($1, $2)', [CHANNEL, 'changed']);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.enabled) return;
+    await this.connect();
+    this.timer = setInterval(() => void this.reload(), this.config.stateRefreshMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    this.reconnecting = false;
+    const url = (this.dataSource.options as PostgresDataSourceOptions).url;
+    const client = new Client({ connectionString: url, application_name: 'sentinel-monitor-listener' });
+    client.on('notification', (message) => {
+      if (message.channel === CHANNEL) void this.reload();
+    });
+    client.on('error', () => {
+      this.reconnectLater(client);
+    });
+    client.on('end', () => {
+      this.reconnectLater(client);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.client = client;
+    } catch (error) {
+      this.logger.warn(`cannot listen for changes: ${error instanceof Error ? error.message : String(error)}`);
+      this.reconnectLater(client);
+    }
+    await this.reload();
+  }
+
+  private reconnectLater(client: Client): void {
+    if (this.closed || this.reconnecting || (this.client !== client && this.client !== undefined)) return;
+    this.reconnecting = true;
+    this.client = undefined;
+    client.removeAllListeners();
+    void client.end().catch(() => undefined);
+    setTimeout(() => void this.connect(), RECONNECT_DELAY_MS).unref();
+  }
+
+  private async reload(): Promise<void> {
+    for (const reload of this.reloads) {
+      try {
+        await reload();
+      } catch (error) {
+        this.logger.warn(`reloading blocks failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}
