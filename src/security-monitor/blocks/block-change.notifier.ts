@@ -26,6 +26,7 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
   private reconnecting = false;
   private client?: Client;
   private timer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(
@@ -54,11 +55,13 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.reconnectTimer);
     await this.client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
     this.reconnecting = false;
+    if (this.closed) return;
     const url = (this.dataSource.options as PostgresDataSourceOptions).url;
     const client = new Client({ connectionString: url, application_name: 'sentinel-monitor-listener' });
     client.on('notification', (message) => {
@@ -87,7 +90,8 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
     this.client = undefined;
     client.removeAllListeners();
     void client.end().catch(() => undefined);
-    setTimeout(() => void this.connect(), RECONNECT_DELAY_MS).unref();
+    this.reconnectTimer = setTimeout(() => void this.connect(), RECONNECT_DELAY_MS);
+    this.reconnectTimer.unref();
   }
 
   private async reload(): Promise<void> {
