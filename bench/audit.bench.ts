@@ -12,7 +12,7 @@ import { PartitionMaintenanceService } from '../src/database/partition-maintenan
 import { Transactions } from '../src/database/transactions/transactions.service';
 import type { ListAuditLogsQueryDto } from '../src/audit/dto/audit-query.dto';
 import { adminToken } from './support/admin-session';
-import { startServer, type BenchServer } from './support/server';
+import { BENCH_SHARED_KEYS, startServer, type BenchServer } from './support/server';
 import { format, quantile, runFor } from './support/stats';
 
 const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
@@ -87,9 +87,7 @@ async function inProcess(): Promise<void> {
   if (process.env.BENCH_DATABASE_URL) {
     Object.assign(process.env, {
       DATABASE_URL: process.env.BENCH_DATABASE_URL,
-      JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
-      API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
-      AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
+      ...BENCH_SHARED_KEYS,
     });
   }
   // Configuration is read when the context starts, so the environment above applies.

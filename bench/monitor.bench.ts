@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgresServer } from '../src/database/embedded/embedded-postgres.server';
 import { adminToken, BENCH_ADMIN_PASSWORD } from './support/admin-session';
-import { type BenchServer, startServer } from './support/server';
+import { BENCH_SHARED_KEYS, type BenchServer, startServer } from './support/server';
 import { format, median, runFor } from './support/stats';
 
 const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
@@ -13,11 +13,7 @@ const ROUNDS = 3;
 const CONNECTIONS = 16;
 const LOGIN_CONNECTIONS = 8;
 const BLOCK_TRIALS = 5;
-const SECRETS = {
-  JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
-  API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
-  AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
-};
+const SECRETS = BENCH_SHARED_KEYS;
 
 interface Database {
   url: (name: string) => Promise<string>;

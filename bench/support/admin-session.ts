@@ -12,9 +12,18 @@ async function postJson<T>(url: string, body: unknown, token?: string): Promise<
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-/** Logs the initial admin in and completes the forced password change; returns a usable bearer token. */
+/**
+ * Logs the initial admin in and completes the forced password change; returns a usable bearer token.
+ * Servers sharing one BENCH_DATABASE_URL share the admin too: a password already changed is used as it is.
+ */
 export async function adminToken(baseUrl: string, initialPassword: string): Promise<string> {
   const api = `${baseUrl}/api/v1`;
+  const changed = await fetch(`${api}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  if (changed.ok) return ((await changed.json()) as { accessToken: string }).accessToken;
   const first = await postJson<{ accessToken: string }>(`${api}/auth/login`, {
     username: 'admin',
     password: initialPassword,

@@ -10,6 +10,14 @@ export interface BenchServer {
   stop: () => Promise<void>;
 }
 
+/** The keys every instance on a shared database must share, fixed for benchmarks (never use these elsewhere). */
+export const BENCH_SHARED_KEYS = {
+  JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
+  API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
+  AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
+  BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+};
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -40,15 +48,7 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
-      ...(databaseUrl
-        ? {
-            DATABASE_URL: databaseUrl,
-            JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef',
-            API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
-            AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
-            BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-          }
-        : {}),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl, ...BENCH_SHARED_KEYS } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
