@@ -2,19 +2,25 @@ import { loadavg, availableParallelism } from 'node:os';
 import { Client } from 'pg';
 import { startPeer } from './peers/launch';
 import { adminToken } from './support/admin-session';
-import { benchDatabases } from './support/databases';
-import { load, type LoadResult, type LoadSpec } from './support/load';
+import {
+  agentCreate,
+  createAgent,
+  INITIAL_PASSWORD,
+  liveness,
+  type RouteLoad,
+  securedRead,
+  sentinelEnv,
+} from './support/agent-routes';
+import { benchDatabases, LOCAL_POSTGRES } from './support/databases';
+import { load, type LoadResult } from './support/load';
 import { cpuSeconds, cpuSecondsByPid, nodeDescendants, processTree, RssSampler, rssBytes } from './support/processes';
-import { BENCH_SHARED_KEYS, startServer } from './support/server';
+import { startServer } from './support/server';
 import { format, median } from './support/stats';
 
-const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
 const CONNECTIONS = 16;
-/** The PostgreSQL the bench creates its database on, unless BENCH_DATABASE_URL names another. */
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MB = 1024 * 1024;
 
 type Label = 'sentinel' | 'express' | 'fastify' | 'sentinel WORKERS=2';
@@ -32,7 +38,7 @@ interface Target {
 
 interface Scenario {
   title: string;
-  spec: (target: Target) => Omit<LoadSpec, 'connections'>;
+  spec: (target: Target) => RouteLoad;
 }
 
 interface Sample {
@@ -44,27 +50,17 @@ interface Sample {
 
 const read: Scenario = {
   title: 'GET /api/v1/agents/:id (JWT verify, session row, role, audit row, histogram)',
-  spec: (target) => ({
-    url: `${target.baseUrl}/api/v1/agents/${target.agentId}`,
-    headers: { authorization: `Bearer ${target.token}` },
-    status: 200,
-  }),
+  spec: securedRead,
 };
 
 const write: Scenario = {
   title: 'POST /api/v1/agents (insert + its audit row in one transaction, answered after COMMIT)',
-  spec: (target) => ({
-    url: `${target.baseUrl}/api/v1/agents`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${target.token}` },
-    body: JSON.stringify({ name: 'fast-path-[<id>]', description: 'fast-path bench' }),
-    status: 201,
-  }),
+  spec: agentCreate,
 };
 
 const live: Scenario = {
   title: 'GET /health/live (Sentinel) vs a hello route on each peer',
-  spec: (target) => ({ url: `${target.baseUrl}/health/live`, status: 200 }),
+  spec: liveness,
 };
 
 /** The PostgreSQL backends serving `target` (by application_name), with their CPU seconds so far. */
@@ -96,39 +92,19 @@ async function measure(sql: Client, target: Target, scenario: Scenario, duration
   return { result, cpuMsPerRequest: (cpu * 1000) / result.requests, pgCpuMsPerRequest, peakRss };
 }
 
-async function createAgent(target: Target): Promise<string> {
-  const response = await fetch(`${target.baseUrl}/api/v1/agents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
-    body: JSON.stringify({ name: `fast-path-target-${target.label}-${process.pid}`, description: 'read by the bench' }),
-  });
-  const text = await response.text();
-  if (response.status !== 201) throw new Error(`${target.label}: creating an agent failed: ${response.status} ${text}`);
-  return (JSON.parse(text) as { id: string }).id;
-}
-
 async function startSentinel(databaseUrl: string, label: Label, extra: Record<string, string> = {}): Promise<Target> {
-  const server = await startServer({
-    ...BENCH_SHARED_KEYS,
-    DATABASE_URL: databaseUrl,
-    ADMIN_INITIAL_PASSWORD: INITIAL_PASSWORD,
-    PASSWORD_PBKDF2_ITERATIONS: '100000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    LOGS_FILE: '',
-    ...extra,
-  });
+  const server = await startServer(sentinelEnv(databaseUrl, extra));
   const token = await adminToken(server.baseUrl, INITIAL_PASSWORD);
-  const target: Target = {
+  const agentId = await createAgent({ baseUrl: server.baseUrl, token }, `fast-path-${label}-${process.pid}`);
+  return {
     label,
     baseUrl: server.baseUrl,
     pid: server.pid,
     token,
-    agentId: '',
+    agentId,
     ownsBackend: (name) => name.startsWith('sentinel'),
     stop: server.stop,
   };
-  target.agentId = await createAgent(target);
-  return target;
 }
 
 function range(values: number[], digits: number): string {
@@ -215,7 +191,7 @@ async function workers(sql: Client, databaseUrl: string, single: Target): Promis
 
 async function main(): Promise<void> {
   const startedLoad = loadavg()[0];
-  const db = await benchDatabases(process.env.BENCH_DATABASE_URL ?? DEFAULT_POSTGRES);
+  const db = await benchDatabases(process.env.BENCH_DATABASE_URL ?? LOCAL_POSTGRES);
   const targets: Target[] = [];
   let sql: Client | undefined;
   try {
@@ -228,9 +204,8 @@ async function main(): Promise<void> {
       ['bare-fastify', 'fastify'],
     ] as const) {
       const peer = await startPeer(name, databaseUrl);
-      const target: Target = { ...peer, label, ownsBackend: (application) => application === name };
-      target.agentId = await createAgent(target);
-      targets.push(target);
+      const agentId = await createAgent(peer, `fast-path-${label}-${process.pid}`);
+      targets.push({ ...peer, label, agentId, ownsBackend: (application) => application === name });
     }
     const idleRss = new Map(targets.map((target) => [target.label, rssBytes(processTree(target.pid))]));
 

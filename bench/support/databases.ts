@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer } from '../../src/database/embedded/embedded-postgres.server';
 
+/** This machine's PostgreSQL, which the fast-path benchmarks use unless BENCH_DATABASE_URL names another. */
+export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
 export interface BenchDatabases {
   /** Creates `sentinel_bench_<name>_<pid>` and returns its URL; dropped by stop(). */
   url: (name: string) => Promise<string>;
-  /** Runs one statement on the maintenance database (the one `adminUrl` names). */
-  run: (sql: string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -50,7 +51,6 @@ export async function benchDatabases(adminUrl: string | undefined): Promise<Benc
       url.pathname = `/${database}`;
       return url.toString();
     },
-    run,
     stop: async () => {
       for (const name of created) await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       if (embedded) {
