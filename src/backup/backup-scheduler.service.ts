@@ -51,18 +51,22 @@ export class BackupScheduler implements OnApplicationBootstrap {
 
   @Cron(CronExpression.EVERY_DAY_AT_4AM, { name: 'backup-retention' })
   async cleanupDaily(): Promise<void> {
-    await this.ticks.runOncePerTick('backup-retention', () => this.backups.cleanup()).catch((error: unknown) => {
-      if (error instanceof BackupException && error.code === BackupErrorCode.Busy) return;
-      this.logger.error(`backup retention failed: ${errorText(error)}`);
-    });
+    await this.ticks
+      .runOncePerTick('backup-retention', () => this.backups.cleanup())
+      .catch((error: unknown) => {
+        if (error instanceof BackupException && error.code === BackupErrorCode.Busy) return;
+        this.logger.error(`backup retention failed: ${errorText(error)}`);
+      });
   }
 
   /** Publishes backup.stale when the newest verified backup is older than BACKUP_MAX_AGE_HOURS. */
   @Cron(CronExpression.EVERY_HOUR, { name: 'backup-staleness' })
   async checkStalenessOnSchedule(): Promise<void> {
-    await this.ticks.runOncePerTick('backup-staleness', () => this.checkStaleness()).catch((error: unknown) => {
-      this.logger.error(`backup staleness check failed: ${errorText(error)}`);
-    });
+    await this.ticks
+      .runOncePerTick('backup-staleness', () => this.checkStaleness())
+      .catch((error: unknown) => {
+        this.logger.error(`backup staleness check failed: ${errorText(error)}`);
+      });
   }
 
   async checkStaleness(): Promise<boolean> {

@@ -51,15 +51,14 @@ export class JobTicks {
 
   private async finish(job: string, tick: Date, outcome: 'succeeded' | 'failed'): Promise<void> {
     try {
-      await this.dataSource.query('UPDATE job_runs SET finished_at = now(), outcome = $3 WHERE job = $1 AND tick = $2', [
-        job,
-        tick,
-        outcome,
-      ]);
-      await this.dataSource.query(`DELETE FROM job_runs WHERE job = $1 AND tick < $2::timestamptz - interval '${KEPT_DAYS} days'`, [
-        job,
-        tick,
-      ]);
+      await this.dataSource.query(
+        'UPDATE job_runs SET finished_at = now(), outcome = $3 WHERE job = $1 AND tick = $2',
+        [job, tick, outcome],
+      );
+      await this.dataSource.query(
+        `DELETE FROM job_runs WHERE job = $1 AND tick < $2::timestamptz - interval '${KEPT_DAYS} days'`,
+        [job, tick],
+      );
     } catch (error) {
       this.logger.warn(`could not record the end of ${job}: ${error instanceof Error ? error.message : String(error)}`);
     }
