@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression, SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Clock } from '../common/clock/clock';
+import { JobTicks } from '../database/job-ticks.service';
 import { backupConfig } from '../config';
 import { BackupJobs } from './backup-jobs.service';
 import { BackupErrorCode, BackupException } from './backup.exception';
@@ -25,6 +26,7 @@ export class BackupScheduler implements OnApplicationBootstrap {
     private readonly backups: BackupService,
     private readonly verifier: BackupVerifier,
     private readonly jobs: BackupJobs,
+    private readonly ticks: JobTicks,
     private readonly clock: Clock,
     @Inject(backupConfig.KEY) private readonly config: ConfigType<typeof backupConfig>,
   ) {}
@@ -34,11 +36,13 @@ export class BackupScheduler implements OnApplicationBootstrap {
     this.schedule('backup-incremental', this.config.incrementalCron, 'incremental');
   }
 
-  /** One scheduled backup, then its verification; a tick another instance already runs is skipped. */
+  /** One scheduled backup, then its verification; a tick another instance claimed (or runs) is skipped. */
   async runScheduled(type: BackupType): Promise<void> {
     try {
-      const record = await this.backups.run({ type, initiator: { kind: 'schedule' } });
-      if (record.status === 'completed') await this.verifier.verify(record.id, { restoreTest: true });
+      await this.ticks.runOncePerTick(`backup-${type}`, async () => {
+        const record = await this.backups.run({ type, initiator: { kind: 'schedule' } });
+        if (record.status === 'completed') await this.verifier.verify(record.id, { restoreTest: true });
+      });
     } catch (error) {
       if (error instanceof BackupException && error.code === BackupErrorCode.Busy) return;
       this.logger.error(`scheduled ${type} backup could not run: ${errorText(error)}`);
@@ -47,14 +51,24 @@ export class BackupScheduler implements OnApplicationBootstrap {
 
   @Cron(CronExpression.EVERY_DAY_AT_4AM, { name: 'backup-retention' })
   async cleanupDaily(): Promise<void> {
-    await this.backups.cleanup().catch((error: unknown) => {
-      if (error instanceof BackupException && error.code === BackupErrorCode.Busy) return;
-      this.logger.error(`backup retention failed: ${errorText(error)}`);
-    });
+    await this.ticks
+      .runOncePerTick('backup-retention', () => this.backups.cleanup())
+      .catch((error: unknown) => {
+        if (error instanceof BackupException && error.code === BackupErrorCode.Busy) return;
+        this.logger.error(`backup retention failed: ${errorText(error)}`);
+      });
   }
 
   /** Publishes backup.stale when the newest verified backup is older than BACKUP_MAX_AGE_HOURS. */
   @Cron(CronExpression.EVERY_HOUR, { name: 'backup-staleness' })
+  async checkStalenessOnSchedule(): Promise<void> {
+    await this.ticks
+      .runOncePerTick('backup-staleness', () => this.checkStaleness())
+      .catch((error: unknown) => {
+        this.logger.error(`backup staleness check failed: ${errorText(error)}`);
+      });
+  }
+
   async checkStaleness(): Promise<boolean> {
     const scheduled = Boolean(this.config.fullCron || this.config.incrementalCron);
     const { lastVerifiedAt, lastCompletedAt } = await this.backups.freshness();

@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig } from '../config';
 import { AdvisoryLockService } from './advisory-lock.service';
 import { AppendStore } from './append-store/append-store.service';
+import { JobTicks } from './job-ticks.service';
 import { DatabaseServerModule } from './database-server.module';
 import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
@@ -43,7 +44,7 @@ export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}')
       },
     }),
   ],
-  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
-  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore],
+  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore, JobTicks],
+  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore, JobTicks],
 })
 export class DatabaseModule {}

@@ -6,6 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { databaseConfig } from '../config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { JobTicks } from './job-ticks.service';
 import { postgresErrorCode } from './postgres-errors.util';
 import {
   isWhollyExpired,
@@ -56,6 +57,7 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly locks: AdvisoryLockService,
+    private readonly ticks: JobTicks,
     private readonly clock: Clock,
     @Inject(databaseConfig.KEY) private readonly config: ConfigType<typeof databaseConfig>,
   ) {}
@@ -65,17 +67,22 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap {
     this.tables.set(table.table, table);
   }
 
+  /** At start too, so a new table or month is ready before the first row; upkeep is idempotent. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.runScheduled();
+    await this.guarded(() => this.upkeep());
+  }
+
+  private async guarded(work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.error(`partition upkeep failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   @Cron(CronExpression.EVERY_DAY_AT_3AM, { name: 'partition-upkeep' })
   async runScheduled(): Promise<void> {
-    try {
-      await this.upkeep();
-    } catch (error) {
-      this.logger.error(`partition upkeep failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await this.guarded(() => this.ticks.runOncePerTick('partition-upkeep', () => this.upkeep()));
   }
 
   /** One pass over every registered table; the partitions dropped by table, or undefined when another instance runs it. */

@@ -3,12 +3,12 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../common/clock/clock';
 import { securityMonitorConfig } from '../config';
-import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { JobTicks } from '../database/job-ticks.service';
 import { PartitionMaintenanceService } from '../database/partition-maintenance.service';
 import { WindowStore } from './detection/window-store';
 import { SECURITY_EVENTS_TABLE } from './events/security-event-store';
 
-const SWEEP_LOCK = 'sentinel:security-monitor-sweep';
+const SWEEP_JOB = 'security-monitor-sweep';
 /** The longest window a policy may have (PolicyConfig allows one day). */
 const LONGEST_WINDOW_MS = 86_400_000;
 
@@ -23,7 +23,7 @@ export class SecurityMonitorUpkeep implements OnModuleInit {
 
   constructor(
     private readonly partitions: PartitionMaintenanceService,
-    private readonly locks: AdvisoryLockService,
+    private readonly ticks: JobTicks,
     private readonly windows: WindowStore,
     private readonly clock: Clock,
     @Inject(securityMonitorConfig.KEY) private readonly config: ConfigType<typeof securityMonitorConfig>,
@@ -40,7 +40,7 @@ export class SecurityMonitorUpkeep implements OnModuleInit {
   @Cron(CronExpression.EVERY_10_MINUTES, { name: 'security-monitor-sweep' })
   async sweep(): Promise<void> {
     try {
-      await this.locks.withAdvisoryLock(SWEEP_LOCK, () =>
+      await this.ticks.runOncePerTick(SWEEP_JOB, () =>
         this.windows.sweep(new Date(this.clock.now().getTime() - LONGEST_WINDOW_MS)),
       );
     } catch (error) {
