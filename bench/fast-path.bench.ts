@@ -70,7 +70,9 @@ async function backendCpu(sql: Client, target: Target): Promise<Map<number, numb
     'SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
   );
   const owned = rows.filter((row) => target.ownsBackend!(row.application_name)).map((row) => row.pid);
-  return cpuSecondsByPid(owned);
+  const cpu = cpuSecondsByPid(owned);
+  // Backends listed but not in this machine's /proc: PostgreSQL runs elsewhere, its CPU is not ours to read.
+  return owned.length > 0 && cpu.size === 0 ? undefined : cpu;
 }
 
 /** One round: load, the server's CPU (its whole process tree) and its peak RSS while loaded. */
@@ -84,7 +86,8 @@ async function measure(sql: Client, target: Target, scenario: Scenario, duration
   const cpu = cpuSeconds(pids) - cpuBefore;
   const pgAfter = await backendCpu(sql, target);
   let pgCpuMsPerRequest: number | undefined;
-  if (pgBefore && pgAfter && pgAfter.size > 0) {
+  // Backends that closed during the round (an idle pool shrinking) take their CPU with them: a slight undercount.
+  if (pgBefore && pgAfter) {
     let pgCpu = 0;
     for (const [pid, seconds] of pgAfter) pgCpu += seconds - (pgBefore.get(pid) ?? 0);
     pgCpuMsPerRequest = (pgCpu * 1000) / result.requests;
