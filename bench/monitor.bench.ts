@@ -1,9 +1,5 @@
-import { Client } from 'pg';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EmbeddedPostgresServer } from '../src/database/embedded/embedded-postgres.server';
 import { adminToken, BENCH_ADMIN_PASSWORD } from './support/admin-session';
+import { benchDatabases } from './support/databases';
 import { BENCH_SHARED_KEYS, type BenchServer, startServer } from './support/server';
 import { format, median, runFor } from './support/stats';
 
@@ -14,56 +10,6 @@ const CONNECTIONS = 16;
 const LOGIN_CONNECTIONS = 8;
 const BLOCK_TRIALS = 5;
 const SECRETS = BENCH_SHARED_KEYS;
-
-interface Database {
-  url: (name: string) => Promise<string>;
-  stop: () => Promise<void>;
-}
-
-/** BENCH_DATABASE_URL, or an embedded PostgreSQL of the bench's own: several servers must share one. */
-async function database(): Promise<Database> {
-  let admin = process.env.BENCH_DATABASE_URL;
-  let embedded: { server: EmbeddedPostgresServer; dir: string } | undefined;
-  if (!admin) {
-    const dir = await mkdtemp(join(tmpdir(), 'sentinel-bench-pg-'));
-    const server = new EmbeddedPostgresServer({
-      dataDir: dir,
-      port: 0,
-      log: () => undefined,
-      serverOutput: () => undefined,
-    });
-    admin = await server.start();
-    embedded = { server, dir };
-  }
-  const adminUrl = admin;
-  const created: string[] = [];
-  const run = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    url: async (name) => {
-      const database = `sentinel_bench_${name}_${process.pid}`;
-      await run(`CREATE DATABASE ${database}`);
-      created.push(database);
-      const url = new URL(adminUrl);
-      url.pathname = `/${database}`;
-      return url.toString();
-    },
-    stop: async () => {
-      for (const name of created) await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      if (embedded) {
-        await embedded.server.stop();
-        await rm(embedded.dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
 
 function serverOn(databaseUrl: string, monitor: boolean, extra: Record<string, string> = {}): Promise<BenchServer> {
   return startServer({
@@ -132,7 +78,8 @@ async function blockLatencies(first: BenchServer, second: BenchServer): Promise<
 }
 
 async function main(): Promise<void> {
-  const db = await database();
+  // BENCH_DATABASE_URL, or an embedded PostgreSQL of the bench's own: several servers must share one.
+  const db = await benchDatabases(process.env.BENCH_DATABASE_URL);
   const servers: BenchServer[] = [];
   try {
     const off = await serverOn(await db.url('off'), false);

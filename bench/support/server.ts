@@ -7,7 +7,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export interface BenchServer {
   baseUrl: string;
+  /** The server process (the primary when it runs workers), for reading its CPU time and memory in /proc. */
+  pid: number;
   stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Flags for node itself, before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** The keys every instance on a shared database must share, fixed for benchmarks (never use these elsewhere). */
@@ -37,11 +44,11 @@ function freePort(): Promise<number> {
  * process, so the load generator does not share its event loop. Without
  * BENCH_DATABASE_URL it runs on its embedded PostgreSQL in a temporary DATA_DIR.
  */
-export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<BenchServer> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'sentinel-bench-'));
   const databaseUrl = process.env.BENCH_DATABASE_URL;
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
@@ -67,10 +74,13 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
   }
   return {
     baseUrl,
+    pid: child.pid!,
     stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await rm(dataDir, { recursive: true, force: true });
     },
   };
