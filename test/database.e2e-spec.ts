@@ -41,12 +41,18 @@ const utc = (year: number, month: number, day = 1): Date => new Date(Date.UTC(ye
 describe('database', () => {
   let testApp: TestApp;
   let dataSource: DataSource;
+  let emptyDatabase: { url: string; drop: () => Promise<void> };
 
+  // An empty database, not the run's migrated template: this app applies every migration itself at boot.
   beforeAll(async () => {
-    testApp = await createTestApp();
+    emptyDatabase = await createTestDatabase();
+    testApp = await createTestApp({}, { databaseUrl: emptyDatabase.url });
     dataSource = testApp.app.get(DataSource);
   });
-  afterAll(() => testApp.close());
+  afterAll(async () => {
+    await testApp.close();
+    await emptyDatabase.drop();
+  });
 
   describe('withAdvisoryLock', () => {
     let locks: AdvisoryLockService;

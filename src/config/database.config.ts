@@ -8,6 +8,11 @@ class DatabaseEnvironment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /** Set by the WORKERS primary for its workers: the embedded server it started (not for operators). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  SENTINEL_EMBEDDED_DATABASE_URL?: string;
+
   @ToInteger()
   @IsInt({ message: 'must be an integer between 1 and 200' })
   @Min(1, { message: 'must be an integer between 1 and 200' })
@@ -41,6 +46,7 @@ export const databaseConfig = registerAs('database', () => {
   const env = validateEnvironment(DatabaseEnvironment, process.env);
   return {
     url: env.DATABASE_URL,
+    embeddedUrl: env.SENTINEL_EMBEDDED_DATABASE_URL,
     poolSize: env.DATABASE_POOL_SIZE,
     migrationsRun: env.MIGRATIONS_RUN,
     embeddedPort: env.EMBEDDED_DB_PORT,

@@ -4,8 +4,9 @@ import { appConfig, databaseConfig } from '../config';
 import { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
 
 /**
- * Decides where the database is: the server DATABASE_URL names, or an
- * embedded PostgreSQL this process starts under DATA_DIR and stops on
+ * Decides where the database is: the server DATABASE_URL names, the embedded
+ * one a WORKERS primary started, or an embedded PostgreSQL this process starts
+ * under DATA_DIR and stops on
  * shutdown (after TypeORM has closed its pool, because TypeORM's module
  * depends on this one and Nest shuts dependents down first).
  */
@@ -21,6 +22,8 @@ export class DatabaseServerService implements OnApplicationShutdown {
 
   async connectionUrl(): Promise<string> {
     if (this.database.url) return this.database.url;
+    // A worker of WORKERS > 1: the primary started the embedded server and stops it.
+    if (this.database.embeddedUrl) return this.database.embeddedUrl;
     this.embedded ??= new EmbeddedPostgresServer({
       dataDir: this.app.dataDir,
       port: this.database.embeddedPort,
@@ -31,7 +34,7 @@ export class DatabaseServerService implements OnApplicationShutdown {
         this.logger.debug(line);
       },
     });
-    return this.embedded.start();
+    return (await this.embedded.start()).app;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -10,11 +9,10 @@ import { JobTicks } from './job-ticks.service';
 import { DatabaseServerModule } from './database-server.module';
 import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
+import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
+import { PreparedStatements } from './prepared-statements.service';
 import { Transactions } from './transactions/transactions.service';
-
-/** Compiled migrations sit in dist/migrations; under ts-jest the sources in migrations/ load directly. */
-export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 @Global()
 @Module({
@@ -27,7 +25,7 @@ export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}')
         url: await server.connectionUrl(),
         poolSize: config.poolSize,
         migrations: [MIGRATIONS],
-        migrationsTableName: 'schema_migrations',
+        migrationsTableName: MIGRATIONS_TABLE,
         migrationsRun: config.migrationsRun,
         synchronize: false,
         autoLoadEntities: true,
@@ -44,7 +42,14 @@ export const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.{ts,js}')
       },
     }),
   ],
-  providers: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore, JobTicks],
-  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore, JobTicks],
+  providers: [
+    AdvisoryLockService,
+    PartitionMaintenanceService,
+    Transactions,
+    AppendStore,
+    JobTicks,
+    PreparedStatements,
+  ],
+  exports: [AdvisoryLockService, PartitionMaintenanceService, Transactions, AppendStore, JobTicks, PreparedStatements],
 })
 export class DatabaseModule {}

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
 
 const MIGRATION_LOCK = 'sentinel:migrations';
 
@@ -19,5 +20,20 @@ export async function runMigrationsExclusively(dataSource: DataSource): Promise<
   } finally {
     await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
+  }
+}
+
+/** Applies every migration to the (new, unshared) database at `url` on a connection of its own, and closes it. */
+export async function migrateDatabaseAt(url: string): Promise<void> {
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url,
+    migrations: [MIGRATIONS],
+    migrationsTableName: MIGRATIONS_TABLE,
+  }).initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
   }
 }

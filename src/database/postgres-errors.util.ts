@@ -46,9 +46,11 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const cause = driverErrorOf(error);
-  if (!(cause instanceof Error)) return false;
-  if (RELEASED_RUNNER_ERRORS.has(cause.name)) return true;
-  const code = (cause as { code?: unknown }).code;
+  // Not `instanceof Error`: a socket error is built by Node's own Error, which is
+  // another realm's class wherever the app runs in a vm context (Jest does).
+  if (typeof cause !== 'object' || cause === null) return false;
+  const { name, code, message } = cause as { name?: unknown; code?: unknown; message?: unknown };
+  if (typeof name === 'string' && RELEASED_RUNNER_ERRORS.has(name)) return true;
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SYSTEM_CODE.has(code))) return true;
-  return UNAVAILABLE_MESSAGE.test(cause.message);
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
 }

@@ -17,7 +17,16 @@ describe('storable values', () => {
   it('keeps only real ip addresses', () => {
     expect(storableIp('203.0.113.7')).toBe('203.0.113.7');
     expect(storableIp('2001:db8::1')).toBe('2001:db8::1');
-    for (const bad of ['not-an-ip', '1.2.3.4, 5.6.7.8', '999.1.1.1', '', undefined, null, '1.2.3.4\u0000']) {
+    for (const bad of [
+      'not-an-ip',
+      '1.2.3.4, 5.6.7.8',
+      '999.1.1.1',
+      '',
+      undefined,
+      null,
+      '1.2.3.4\u0000',
+      'fe80::1%eth0',
+    ]) {
       expect(storableIp(bad)).toBeNull();
     }
   });

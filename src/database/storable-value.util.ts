@@ -29,10 +29,18 @@ export function storableOptionalText(value: string | null | undefined, maxLength
   return value === null || value === undefined ? null : storableText(value, maxLength);
 }
 
+/**
+ * Whether an inet column accepts the address: an ip, without the zone id (`fe80::1%eth0`) that
+ * Node's isIP accepts and PostgreSQL refuses (a zone names an interface of the sender's host).
+ */
+export function isStorableIp(value: string): boolean {
+  return isIP(value) !== 0 && !value.includes('%');
+}
+
 /** An address an inet column accepts, or null: a header that is not an ip is not an ip. */
 export function storableIp(value: string | null | undefined): string | null {
   if (!value) return null;
-  return isIP(value) === 0 ? null : value;
+  return isStorableIp(value) ? value : null;
 }
 
 /** An integer an int4 column accepts (rounded and clamped), or null for what is not a finite number. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,14 @@ declare global {
  * then creates its own database on it (test/support/test-database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // Names this run's migrated template database (test/support/test-run.ts).
+  process.env.TEST_RUN_ID = randomBytes(6).toString('hex');
   if (process.env.TEST_DATABASE_URL) return;
   const dataDir = await mkdtemp(join(tmpdir(), 'sentinel-test-pg-'));
   const server = new EmbeddedPostgresServer({ dataDir, port: 0, log: () => undefined, serverOutput: () => undefined });
   // Workers are forked after global setup and inherit this environment.
-  process.env.TEST_DATABASE_URL = await server.start();
+  // The superuser: each test file creates a database of its own.
+  process.env.TEST_DATABASE_URL = (await server.start()).superuser;
   process.env.TEST_DATABASE_KIND = 'embedded';
   globalThis.embeddedTestServer = { server, dataDir };
 }

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_PREFIX } from '../../src/app.setup';
-import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/auth/decorators/access.decorator';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/access/decorators/authenticated.decorator';
 import { IS_PUBLIC } from '../../src/common/decorators/public.decorator';
 
 export interface DiscoveredRoute {

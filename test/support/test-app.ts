@@ -9,7 +9,7 @@ import { Clock } from '../../src/common/clock/clock';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { appConfig } from '../../src/config';
 import { AppLogger } from '../../src/observability/logging/app-logger.service';
-import { createTestDatabase } from './test-database';
+import { createMigratedTestDatabase } from './test-database';
 import type { TestClock } from './test-clock';
 
 export interface TestApp {
@@ -45,6 +45,9 @@ export const TEST_ADMIN_PASSWORD = 'Initial-root-Pass-for-tests-7';
 /** The backup encryption key of every test app (32 bytes, base64). */
 export const TEST_BACKUP_KEY = Buffer.alloc(32, 7).toString('base64');
 
+/** The secrets master keyring of every test app: one key, id `t1`. */
+export const TEST_MASTER_KEYS = `t1:${Buffer.alloc(32, 9).toString('base64')}`;
+
 /**
  * The whole application, as main.ts builds it, on a fresh database of its own,
  * listening on a free loopback port. `env` sets configuration for this app only
@@ -53,7 +56,7 @@ export const TEST_BACKUP_KEY = Buffer.alloc(32, 7).toString('base64');
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: () => Promise.resolve() }
-    : await createTestDatabase();
+    : await createMigratedTestDatabase();
   const ownBackupDir = !('BACKUP_DIR' in env);
   const backupDir = ownBackupDir ? await mkdtemp(join(tmpdir(), 'sentinel-test-backups-')) : env.BACKUP_DIR;
   const removeBackupDir = () => (ownBackupDir ? rm(backupDir, { recursive: true, force: true }) : Promise.resolve());
@@ -67,6 +70,10 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     API_KEY_PEPPER: 'test-only-api-key-pepper-0123456789abcdef',
     AUDIT_CHAIN_KEY: 'test-only-audit-chain-key-0123456789abcdef',
     BACKUP_ENCRYPTION_KEY: TEST_BACKUP_KEY,
+    SECRETS_MASTER_KEYS: TEST_MASTER_KEYS,
+    // Suites written before short access tokens move their clocks past 15 minutes on one token; the
+    // token tests (test/secrets/refresh-tokens.e2e-spec.ts) set ACCESS_TOKEN_TTL_MINUTES=15 themselves.
+    ACCESS_TOKEN_TTL_MINUTES: '1440',
     // Backups of this app only, under a temporary directory removed on close.
     BACKUP_DIR: backupDir,
     ADMIN_INITIAL_PASSWORD: TEST_ADMIN_PASSWORD,
@@ -94,7 +101,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     bodyParser: false,
   });
   app.useLogger(app.get(AppLogger));
-  await configureApp(app, config);
+  configureApp(app, config);
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {

