@@ -1,15 +1,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Clock } from '../common/clock/clock';
 import { DomainEvents } from '../common/events/domain-events.service';
+import { HmacKeyring } from '../common/keyring/hmac-keyring';
 import { currentRequestClient } from '../common/request-context/request-origin';
 import { parseApiKey, readablePublicId } from './api-key-format';
 import { ApiKeyRefused, type ApiKeyRejectionReason } from './api-keys.events';
 import { ApiKeyUsageTracker } from './api-key-usage.tracker';
-import { API_KEY_PEPPER } from './api-key-pepper.provider';
+import { API_KEY_PEPPERS } from './api-key-pepper.provider';
 import { ApiKey } from './entities/api-key.entity';
 
 /**
@@ -19,16 +20,22 @@ import { ApiKey } from './entities/api-key.entity';
  */
 @Injectable()
 export class ApiKeyVerifier {
+  private readonly logger = new Logger('ApiKeys');
+  /** Pepper ids already reported missing: one log line per id, not one per request. */
+  private readonly reportedPeppers = new Set<string>();
+
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
-    @Inject(API_KEY_PEPPER) private readonly pepper: string,
+    @Inject(API_KEY_PEPPERS) private readonly peppers: HmacKeyring,
     private readonly usage: ApiKeyUsageTracker,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
 
-  hashSecret(secret: string): string {
-    return createHmac('sha256', this.pepper).update(secret).digest('hex');
+  /** The stored hash of a new secret, under the newest pepper, and that pepper's id. */
+  hashSecret(secret: string): { hash: string; pepperId: string } {
+    const { id, value } = this.peppers.current;
+    return { hash: hmac(value, secret), pepperId: id };
   }
 
   /** The key's owner acting through the key, or undefined (and a rejection event) when it is refused. */
@@ -64,21 +71,50 @@ export class ApiKeyVerifier {
   /** Why a well-formed key is refused; the secret is checked first, so only its holder can learn more. */
   private refusal(key: ApiKey | null, secret: string, now: Date): ApiKeyRejectionReason | undefined {
     if (!key?.owner) return 'unknown';
-    if (!this.secretMatches(key, secret, now)) return 'bad_secret';
+    const match = this.secretMatches(key, secret, now);
+    if (match !== true) return match;
     if (key.revokedAt) return 'revoked';
     if (key.expiresAt <= now) return 'expired';
     if (!key.owner.isActive) return 'owner_inactive';
     return undefined;
   }
 
-  private secretMatches(key: ApiKey, secret: string, now: Date): boolean {
-    const presented = Buffer.from(this.hashSecret(secret), 'hex');
-    const current = timingSafeEqual(presented, Buffer.from(key.secretHash, 'hex'));
+  /** Each stored hash is checked under the pepper its row names; one whose pepper is gone cannot match. */
+  private secretMatches(key: ApiKey, secret: string, now: Date): true | 'bad_secret' | 'unknown_pepper' {
+    const current = this.hashMatches(secret, key.secretHash, key.pepperId);
     const previous =
       key.previousSecretHash !== null &&
+      key.previousSecretPepperId !== null &&
       key.previousSecretValidUntil !== null &&
-      key.previousSecretValidUntil > now &&
-      timingSafeEqual(presented, Buffer.from(key.previousSecretHash, 'hex'));
-    return current || previous;
+      key.previousSecretValidUntil > now
+        ? this.hashMatches(secret, key.previousSecretHash, key.previousSecretPepperId)
+        : false;
+    if (current === true || previous === true) return true;
+    return current === undefined ? 'unknown_pepper' : 'bad_secret';
   }
+
+  /** undefined when the pepper is not configured (reported once per id). */
+  private hashMatches(secret: string, storedHash: string, pepperId: string): boolean | undefined {
+    const pepper = this.peppers.find(pepperId);
+    if (pepper === undefined) {
+      this.reportMissingPepper(pepperId);
+      return undefined;
+    }
+    const stored = Buffer.from(storedHash, 'hex');
+    const presented = Buffer.from(hmac(pepper, secret), 'hex');
+    return stored.length === presented.length && timingSafeEqual(presented, stored);
+  }
+
+  private reportMissingPepper(pepperId: string): void {
+    if (this.reportedPeppers.has(pepperId)) return;
+    this.reportedPeppers.add(pepperId);
+    this.logger.error(
+      `API keys hashed under pepper id "${pepperId}" are refused: API_KEY_PEPPER does not list it ` +
+        '(keep an old pepper listed until its keys are rotated or expired)',
+    );
+  }
+}
+
+function hmac(key: string, secret: string): string {
+  return createHmac('sha256', key).update(secret).digest('hex');
 }

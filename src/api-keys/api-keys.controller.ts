@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { Authenticated } from '../auth/decorators/access.decorator';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { RecentProof } from '../auth/recent-proof/recent-proof.service';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';
 import { ApiKeysService } from './api-keys.service';
@@ -16,7 +17,10 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 @Authenticated({ interactiveOnly: true })
 @Controller('api-keys')
 export class ApiKeysController {
-  constructor(private readonly keys: ApiKeysService) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly recentProof: RecentProof,
+  ) {}
 
   @Post()
   @Audit('api-keys.issue', { resource: 'api-key' })
@@ -26,14 +30,16 @@ export class ApiKeysController {
       'Send it as `X-API-Key: <key>` or `Authorization: ApiKey <key>`. It acts as its owner, limited to its permissions.',
   })
   @ApiCreatedResponse({ type: IssuedApiKeyDto })
-  @ApiErrorResponses(400)
-  issue(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
-    return this.keys.issue(caller, body);
+  @ApiErrorResponses(400, 403)
+  async issue(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyDto> {
+    const { currentPassword, ...input } = body;
+    await this.recentProof.require(caller, currentPassword);
+    return this.keys.issue(caller, input);
   }
 
   @Get()
   @Audit('api-keys.list', { resource: 'api-key' })
-  @ApiOperation({ summary: 'The caller’s keys (or, with users:manage, another user’s); never a secret.' })
+  @ApiOperation({ summary: 'The caller’s keys, or those of a user the caller may manage; never a secret.' })
   @ApiPageResponse(ApiKeyDto)
   @ApiErrorResponses(400)
   async list(
@@ -46,7 +52,7 @@ export class ApiKeysController {
   @Delete(':id')
   @Audit('api-keys.revoke', { resource: 'api-key', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke a key at once, on every instance.' })
+  @ApiOperation({ summary: 'Revoke a key (the caller’s, or one of a user the caller may manage) at once, everywhere.' })
   @ApiErrorResponses(400, 404)
   async revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
     await this.keys.revoke(caller, id);
@@ -55,9 +61,12 @@ export class ApiKeysController {
   @Post(':id/rotate')
   @Audit('api-keys.rotate', { resource: 'api-key', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Issue a new secret for the key; the old one works for the grace period only.' })
+  @ApiOperation({
+    summary: 'Issue a new secret for the caller’s own key; the old one works for the grace period only.',
+    description: 'Only the owner rotates (and so receives a secret). Of two concurrent rotations one is a 409.',
+  })
   @ApiOkResponse({ type: IssuedApiKeyDto })
-  @ApiErrorResponses(400, 404, 409)
+  @ApiErrorResponses(400, 403, 404, 409)
   rotate(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', uuid) id: string,

@@ -1,6 +1,14 @@
 import { DomainEvent, domainEvent, type EventAuditRecord } from '../common/events/domain-event';
 
-export type ApiKeyRejectionReason = 'malformed' | 'unknown' | 'bad_secret' | 'expired' | 'revoked' | 'owner_inactive';
+export type ApiKeyRejectionReason =
+  | 'malformed'
+  | 'unknown'
+  | 'bad_secret'
+  | 'expired'
+  | 'revoked'
+  | 'owner_inactive'
+  // Hashed under a pepper API_KEY_PEPPER no longer lists: the secret cannot be checked.
+  | 'unknown_pepper';
 
 /** A refused key: never the key itself, only its public id when one could be read. */
 export class ApiKeyRefused extends domainEvent('api-key.refused') {

@@ -7,6 +7,8 @@ export enum ApiKeyErrorCode {
   TtlTooLong = 'API_KEY_TTL_TOO_LONG',
   Revoked = 'API_KEY_REVOKED',
   OthersKeysForbidden = 'API_KEY_OTHERS_FORBIDDEN',
+  OwnerOnly = 'API_KEY_OWNER_ONLY',
+  RotationConflict = 'API_KEY_ROTATION_CONFLICT',
 }
 
 const OUTCOMES: Record<ApiKeyErrorCode, ErrorOutcome> = {
@@ -17,7 +19,12 @@ const OUTCOMES: Record<ApiKeyErrorCode, ErrorOutcome> = {
   ],
   [ApiKeyErrorCode.TtlTooLong]: [HttpStatus.BAD_REQUEST, 'expiresInDays exceeds the maximum (API_KEY_MAX_TTL_DAYS)'],
   [ApiKeyErrorCode.Revoked]: [HttpStatus.CONFLICT, 'This key is revoked'],
-  [ApiKeyErrorCode.OthersKeysForbidden]: [HttpStatus.FORBIDDEN, 'Listing other users’ keys needs users:manage'],
+  [ApiKeyErrorCode.OthersKeysForbidden]: [
+    HttpStatus.FORBIDDEN,
+    'Listing another user’s keys needs users:manage and the right to manage that user',
+  ],
+  [ApiKeyErrorCode.OwnerOnly]: [HttpStatus.FORBIDDEN, 'Only the key’s owner rotates it'],
+  [ApiKeyErrorCode.RotationConflict]: [HttpStatus.CONFLICT, 'The key was rotated meanwhile; list it and retry'],
 };
 
 export class ApiKeyException extends DomainException<ApiKeyErrorCode> {

@@ -7,7 +7,8 @@ import { Clock } from '../common/clock/clock';
 import { DomainEvents } from '../common/events/domain-events.service';
 import { type PageDto, page } from '../common/pagination/paginated';
 import { apiKeysConfig } from '../config';
-import { Permission } from '../rbac/permission';
+import { UserDirectoryService } from '../auth/users/user-directory.service';
+import { ManagementPolicy } from '../rbac/management-policy.service';
 import { PermissionService } from '../rbac/permission.service';
 import { generateApiKey, newSecretFor } from './api-key-format';
 import { ApiKeyIssued, ApiKeyRevoked, ApiKeyRotated } from './api-keys.events';
@@ -16,6 +17,7 @@ import { ApiKeyException, ApiKeyErrorCode } from './api-keys.exception';
 import type { CreateApiKeyDto, IssuedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
 import { SYSTEM_ACTOR } from '../audit/audit-entry';
+import { Role } from '../rbac/role';
 
 const DAY_MS = 86_400_000;
 
@@ -26,6 +28,8 @@ export class ApiKeysService {
     @Inject(apiKeysConfig.KEY) private readonly config: ConfigType<typeof apiKeysConfig>,
     private readonly verifier: ApiKeyVerifier,
     private readonly permissions: PermissionService,
+    private readonly policy: ManagementPolicy,
+    private readonly directory: UserDirectoryService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
@@ -42,10 +46,12 @@ export class ApiKeysService {
       }
     }
     const { publicId, secret, key } = generateApiKey();
+    const hashed = this.verifier.hashSecret(secret);
     const record = await this.keys.save(
       this.keys.create({
         publicId,
-        secretHash: this.verifier.hashSecret(secret),
+        secretHash: hashed.hash,
+        pepperId: hashed.pepperId,
         name: input.name,
         ownerId: owner.id,
         permissions: input.permissions ?? null,
@@ -62,10 +68,12 @@ export class ApiKeysService {
     };
   }
 
-  /** The caller's keys, or another user's for a holder of users:manage. */
+  /** The caller's keys, or those of a user the caller may manage. */
   async list(caller: AuthenticatedUser, query: ListApiKeysQueryDto): Promise<PageDto<ApiKey>> {
     const ownerId = query.ownerId ?? caller.id;
-    if (ownerId !== caller.id) await this.assertMayManageOthers(caller);
+    if (ownerId !== caller.id && !(await this.mayManageOwner(caller, ownerId))) {
+      throw new ApiKeyException(ApiKeyErrorCode.OthersKeysForbidden);
+    }
     const [items, total] = await this.keys.findAndCount({
       where: { ownerId },
       order: { createdAt: 'DESC' },
@@ -77,7 +85,7 @@ export class ApiKeysService {
 
   /** Revokes at once: the next request with the key, on any instance, is refused. */
   async revoke(caller: AuthenticatedUser, id: string): Promise<void> {
-    const key = await this.findManageable(caller, id);
+    const key = await this.findVisible(caller, id);
     const result = await this.keys.update(
       { id, revokedAt: IsNull() },
       { revokedAt: this.clock.now(), revokedBy: caller.id },
@@ -101,22 +109,49 @@ export class ApiKeysService {
     return true;
   }
 
-  /** A new secret for the same key; the old one keeps working for the grace period (0: not at all). */
+  /**
+   * Revokes every open key of a user, in the caller's transaction: a password
+   * change or reset does, so a key made with the old password dies with it.
+   */
+  async revokeAllOfOwner(ownerId: string, actorId: string): Promise<number> {
+    const result = await this.keys
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: this.clock.now(), revokedBy: actorId === SYSTEM_ACTOR ? null : actorId })
+      .where('owner_id = :ownerId AND revoked_at IS NULL', { ownerId })
+      .returning(['id', 'public_id'])
+      .execute();
+    const revoked = result.raw as { id: string; public_id: string }[];
+    for (const key of revoked) this.events.publish(new ApiKeyRevoked(key.id, key.public_id, ownerId, actorId));
+    return revoked.length;
+  }
+
+  /**
+   * A new secret for the same key, for its owner only; the old one keeps working for the grace
+   * period (0: not at all). A compare-and-set on the current secret: of two concurrent rotations
+   * one wins and the other is a 409, so no returned secret is dead on arrival.
+   */
   async rotate(caller: AuthenticatedUser, id: string, graceMinutes?: number): Promise<IssuedApiKeyDto> {
-    const key = await this.findManageable(caller, id);
+    const key = await this.findVisible(caller, id);
+    if (key.ownerId !== caller.id) throw new ApiKeyException(ApiKeyErrorCode.OwnerOnly);
     if (key.revokedAt) throw new ApiKeyException(ApiKeyErrorCode.Revoked);
     const grace = graceMinutes ?? this.config.rotationGraceMinutes;
     const now = this.clock.now();
     const { secret, key: presented } = newSecretFor(key.publicId);
-    await this.keys.update(
-      { id },
+    // The new secret is hashed under the newest pepper; the old one keeps the pepper it was hashed with.
+    const hashed = this.verifier.hashSecret(secret);
+    const result = await this.keys.update(
+      { id, secretHash: key.secretHash, revokedAt: IsNull() },
       {
-        secretHash: this.verifier.hashSecret(secret),
+        secretHash: hashed.hash,
+        pepperId: hashed.pepperId,
         previousSecretHash: grace > 0 ? key.secretHash : null,
+        previousSecretPepperId: grace > 0 ? key.pepperId : null,
         previousSecretValidUntil: grace > 0 ? new Date(now.getTime() + grace * 60_000) : null,
         rotatedAt: now,
       },
     );
+    if (result.affected !== 1) throw new ApiKeyException(ApiKeyErrorCode.RotationConflict);
     this.events.publish(keyEvent(ApiKeyRotated, key, caller));
     return {
       id: key.id,
@@ -127,20 +162,20 @@ export class ApiKeysService {
     };
   }
 
-  private async findManageable(caller: AuthenticatedUser, id: string): Promise<ApiKey> {
+  /** The caller's own key, or one of a user the caller may manage; any other is "not found". */
+  private async findVisible(caller: AuthenticatedUser, id: string): Promise<ApiKey> {
     const key = await this.keys.findOneBy({ id });
     if (!key) throw new ApiKeyException(ApiKeyErrorCode.NotFound);
-    if (key.ownerId !== caller.id) {
-      // Someone else's key is "not found" unless the caller may manage users.
-      const decision = await this.permissions.decide(caller, Permission.UsersManage);
-      if (!decision.allowed) throw new ApiKeyException(ApiKeyErrorCode.NotFound);
+    if (key.ownerId !== caller.id && !(await this.mayManageOwner(caller, key.ownerId))) {
+      throw new ApiKeyException(ApiKeyErrorCode.NotFound);
     }
     return key;
   }
 
-  private async assertMayManageOthers(caller: AuthenticatedUser): Promise<void> {
-    const decision = await this.permissions.decide(caller, Permission.UsersManage);
-    if (!decision.allowed) throw new ApiKeyException(ApiKeyErrorCode.OthersKeysForbidden);
+  private async mayManageOwner(caller: AuthenticatedUser, ownerId: string): Promise<boolean> {
+    const owner = await this.directory.find(ownerId);
+    // An unknown owner is treated like an ADMIN one: only an ADMIN gets past (to an empty answer).
+    return this.policy.mayManage(caller, owner ?? { id: ownerId, role: Role.Admin });
   }
 }
 

@@ -6,7 +6,7 @@ import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Audit } from '../audit/decorators/audit.decorator';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
-import { AccountRestriction, Authenticated } from './decorators/access.decorator';
+import { AccountRestriction, Authenticated } from '../access/decorators/authenticated.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
@@ -34,7 +34,7 @@ export class AuthController {
     summary: 'Log in with username and password (and a TOTP or recovery code when MFA is on).',
     description:
       'Every refusal is the same 401, whether the user is unknown, the password wrong, or the account locked or ' +
-      `deactivated. MAX_FAILED_ATTEMPTS consecutive failures lock the account for LOCKOUT_MINUTES.`,
+      `deactivated. MAX_FAILED_ATTEMPTS failures from one ip lock the account for that ip (README: Lockout).`,
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponseDto })
@@ -74,10 +74,13 @@ export class AuthController {
   @Audit('auth.password.change', { resource: 'user' })
   @Authenticated({ allowRestricted: ANY_ACCOUNT_STATE, interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: "Change the caller's password; their other sessions end." })
-  @ApiErrorResponses(400)
+  @ApiOperation({
+    summary: "Change the caller's password; their other sessions end and their API keys are revoked.",
+    description: 'Refused with 403 ACCOUNT_LOCKED, the password unchecked, while the account is locked.',
+  })
+  @ApiErrorResponses(400, 403)
   async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
-    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
+    await this.auth.changePassword(user, body);
   }
 
   @Get('sessions')

@@ -1,4 +1,5 @@
 import { DomainEvent, domainEvent, type EventAuditRecord } from '../common/events/domain-event';
+import type { LockScope } from './lockout/lockout-policy';
 
 /**
  * What the auth module tells the others. Payloads name people and sessions
@@ -58,6 +59,8 @@ export class AccountLocked extends domainEvent('auth.account.locked') {
     readonly username: string,
     readonly lockedUntil: Date,
     readonly failedAttempts: number,
+    /** 'client': for the request's ip only; 'account': for every ip; 'permanent': until unlocked. */
+    readonly scope: LockScope,
   ) {
     super();
   }
@@ -68,7 +71,11 @@ export class AccountLocked extends domainEvent('auth.account.locked') {
       username: this.username,
       resourceType: 'user',
       resourceId: this.userId,
-      details: { failedAttempts: this.failedAttempts, lockedUntil: this.lockedUntil.toISOString() },
+      details: {
+        failedAttempts: this.failedAttempts,
+        lockedUntil: this.lockedUntil.toISOString(),
+        scope: this.scope,
+      },
     };
   }
 }
@@ -84,7 +91,10 @@ export type SessionRevocationReason =
   | 'revoked_by_admin'
   | 'idle_timeout'
   | 'account_locked'
-  | 'security_response';
+  | 'security_response'
+  | 'refresh_token_reuse'
+  | 'session_limit'
+  | 'mfa_reset';
 
 export class SessionRevoked extends domainEvent('auth.session.revoked') {
   constructor(

@@ -19,6 +19,8 @@ export enum AuthErrorCode {
   ServerBusy = 'SERVER_BUSY',
   SessionRequired = 'SESSION_REQUIRED',
   ApiKeyScope = 'API_KEY_SCOPE',
+  AccountLocked = 'ACCOUNT_LOCKED',
+  RecentProofRequired = 'RECENT_PROOF_REQUIRED',
 }
 
 const OUTCOMES: Record<AuthErrorCode, ErrorOutcome> = {
@@ -46,6 +48,15 @@ const OUTCOMES: Record<AuthErrorCode, ErrorOutcome> = {
   [AuthErrorCode.ServerBusy]: [HttpStatus.SERVICE_UNAVAILABLE, 'Too many logins in progress; retry shortly'],
   [AuthErrorCode.SessionRequired]: [HttpStatus.FORBIDDEN, 'This route needs a login session; API keys cannot use it'],
   [AuthErrorCode.ApiKeyScope]: [HttpStatus.FORBIDDEN, 'The API key does not carry the permission this route needs'],
+  // Told only to a signed-in caller (a login refusal never says it): the proof was not checked.
+  [AuthErrorCode.AccountLocked]: [
+    HttpStatus.FORBIDDEN,
+    'The account is locked after too many failed attempts; the password or code was not checked',
+  ],
+  [AuthErrorCode.RecentProofRequired]: [
+    HttpStatus.FORBIDDEN,
+    'This needs a recent proof: send currentPassword, or log in again',
+  ],
 };
 
 export class AuthException extends DomainException<AuthErrorCode> {

@@ -1,66 +1,59 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
-import { authConfig } from '../config';
 import { PermissionsModule } from '../rbac/permissions.module';
-import { AccountLockService } from './account-lock.service';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuthController } from './auth.controller';
+import { CredentialsModule } from './credentials.module';
+import { SessionCleanup } from './sessions/session-cleanup.service';
 import { AuthService } from './auth.service';
 import { InitialAdminService } from './bootstrap/initial-admin.service';
 import { RecoveryCode } from './entities/recovery-code.entity';
 import { Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
-import { AuthenticationGuard } from './guards/authentication.guard';
-import { JWT_SIGNING_KEY } from './jwt-signing-key.provider';
-import { FailedAttemptsService } from './failed-attempts.service';
 import { LoginService } from './login.service';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaService } from './mfa/mfa.service';
-import { PasswordHasher } from './password/password-hasher.service';
+import { TotpSecretsModule } from './mfa/totp-secrets.module';
 import { PasswordPolicy } from './password/password-policy.service';
-import { SessionService } from './sessions/session.service';
+import { PasswordStrengthEstimator } from './password/password-strength.estimator';
 import { SigningKeyModule } from './signing-key.module';
-import { JwtStrategy } from './strategies/jwt.strategy';
+import { SecretsCoreModule } from '../secrets/secrets-core.module';
+import { AccessTokenVerifier } from './strategies/access-token.verifier';
+import { AccessTokens } from './tokens/access-tokens.service';
+import { RefreshToken } from './tokens/refresh-token.entity';
+import { TokenIntrospection } from './tokens/token-introspection.service';
+import { TokenPairs } from './tokens/token-pairs.service';
+import { TokensController } from './tokens/tokens.controller';
 import { UserCredentialsRepository } from './user-credentials.repository';
 import { UserAdminService } from './users/user-admin.service';
-import { UserDirectoryService } from './users/user-directory.service';
 import { UsersController } from './users/users.controller';
 import { DatabaseFeatureModule } from '../database/transactions/database-feature.module';
 
 @Module({
   imports: [
-    DatabaseFeatureModule.forFeature([User, Session, RecoveryCode]),
+    DatabaseFeatureModule.forFeature([User, Session, RecoveryCode, RefreshToken]),
     PermissionsModule,
-    PassportModule,
+    CredentialsModule,
+    ApiKeysModule,
     SigningKeyModule,
-    JwtModule.registerAsync({
-      imports: [SigningKeyModule],
-      inject: [JWT_SIGNING_KEY, authConfig.KEY],
-      useFactory: (secret: string, config: ConfigType<typeof authConfig>) => ({
-        secret,
-        signOptions: { algorithm: 'HS256', issuer: config.jwtIssuer, audience: config.jwtAudience },
-        verifyOptions: { algorithms: ['HS256'], issuer: config.jwtIssuer, audience: config.jwtAudience },
-      }),
-    }),
+    SecretsCoreModule,
+    TotpSecretsModule,
   ],
-  controllers: [AuthController, MfaController, UsersController],
+  controllers: [AuthController, MfaController, UsersController, TokensController],
   providers: [
     AuthService,
     LoginService,
-    FailedAttemptsService,
     MfaService,
-    SessionService,
-    PasswordHasher,
+    SessionCleanup,
     PasswordPolicy,
+    PasswordStrengthEstimator,
     UserCredentialsRepository,
-    JwtStrategy,
+    AccessTokenVerifier,
+    AccessTokens,
+    TokenPairs,
+    TokenIntrospection,
     InitialAdminService,
-    AuthenticationGuard,
     UserAdminService,
-    UserDirectoryService,
-    AccountLockService,
   ],
-  exports: [AuthenticationGuard, SessionService, UserDirectoryService, AccountLockService],
+  exports: [AccessTokenVerifier, CredentialsModule],
 })
 export class AuthModule {}

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { DomainEvents } from '../common/events/domain-events.service';
 import { currentRequestContext } from '../common/request-context/request-context';
-import { Transactions } from '../database/transactions/transactions.service';
 import { PermissionService } from '../rbac/permission.service';
 import { LoginSucceeded, PasswordChanged } from './auth.events';
 import { AuthException, AuthErrorCode } from './auth.exception';
@@ -13,11 +11,14 @@ import type { AuthenticatedUser } from './authenticated-user';
 import type { LoginResponseDto } from './dto/login-response.dto';
 import type { ProfileDto } from './dto/profile.dto';
 import { User } from './entities/user.entity';
-import { FailedAttemptsService } from './failed-attempts.service';
+import { InSessionProofs } from './lockout/in-session-proofs.service';
+import type { ChangePasswordDto } from './dto/change-password.dto';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { type LoginCredentials, LoginService } from './login.service';
 import { PasswordHasher } from './password/password-hasher.service';
 import { PasswordPolicy } from './password/password-policy.service';
 import { SessionService } from './sessions/session.service';
+import { TokenPairs } from './tokens/token-pairs.service';
 
 /** Claims of the access token: who (sub) and which session (jti); nothing else is trusted from it. */
 export interface AccessTokenClaims {
@@ -32,12 +33,12 @@ export class AuthService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: SessionService,
     private readonly login: LoginService,
-    private readonly jwt: JwtService,
+    private readonly tokens: TokenPairs,
     private readonly hasher: PasswordHasher,
-    private readonly failures: FailedAttemptsService,
+    private readonly proofs: InSessionProofs,
+    private readonly apiKeys: ApiKeysService,
     private readonly policy: PasswordPolicy,
     private readonly permissions: PermissionService,
-    private readonly transactions: Transactions,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
@@ -50,18 +51,13 @@ export class AuthService {
   async logIn(credentials: LoginCredentials): Promise<LoginResponseDto> {
     const { user, usedRecoveryCode } = await this.login.verify(credentials);
     const session = await this.sessions.start(user);
-    const claims: AccessTokenClaims = { sub: user.id, jti: session.id, username: user.username };
-    const accessToken = await this.jwt.signAsync(claims, {
-      expiresIn: Math.floor((session.expiresAt.getTime() - session.createdAt.getTime()) / 1000),
-    });
+    const pair = await this.tokens.issue(session, user.username);
     // The login's own audit row is then the new session's.
     const context = currentRequestContext();
     if (context) context.actor = { userId: user.id, username: user.username, sessionId: session.id };
     this.events.publish(new LoginSucceeded(user.id, user.username, session.id, usedRecoveryCode));
     return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresAt: session.expiresAt.toISOString(),
+      ...pair,
       sessionId: session.id,
       user: {
         id: user.id,
@@ -89,18 +85,20 @@ export class AuthService {
     };
   }
 
-  /** Changes the caller's password and ends every other session of theirs, in one transaction. */
-  async changePassword(caller: AuthenticatedUser, currentPassword: string, newPassword: string): Promise<void> {
-    // Read and hash before the transaction's first statement: no connection is held while hashing.
-    const user = await this.transactions.outside(() => this.users.findOneByOrFail({ id: caller.id }));
-    if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      this.transactions.commitOnFailure();
-      const outcome = await this.failures.record(user);
-      if (outcome.lockedNow) await this.sessions.revokeAll(user.id, 'account_locked');
-      throw new AuthException(AuthErrorCode.WrongCurrentPassword);
-    }
+  /**
+   * Changes the caller's password, ends their other sessions and (unless
+   * `keepApiKeys`) revokes their API keys, in one transaction. The current
+   * password is a guess of the lockout count, refused unchecked while locked.
+   */
+  async changePassword(caller: AuthenticatedUser, change: ChangePasswordDto): Promise<void> {
+    const { currentPassword, newPassword } = change;
     if (currentPassword === newPassword) throw new AuthException(AuthErrorCode.SamePassword);
-    const problem = this.policy.problem(newPassword, user);
+    const user = await this.proofs.check(
+      caller.id,
+      (current) => this.hasher.verify(currentPassword, current.passwordHash),
+      new AuthException(AuthErrorCode.WrongCurrentPassword),
+    );
+    const problem = await this.policy.problem(newPassword, user);
     if (problem) throw new AuthException(AuthErrorCode.WeakPassword, problem);
     const passwordHash = await this.hasher.hash(newPassword);
     await this.users.update(
@@ -108,6 +106,7 @@ export class AuthService {
       { passwordHash, mustChangePassword: false, passwordChangedAt: this.clock.now() },
     );
     await this.sessions.revokeAll(user.id, 'password_changed', { except: caller.sessionId });
+    if (change.keepApiKeys !== true) await this.apiKeys.revokeAllOfOwner(user.id, user.id);
     this.events.publish(new PasswordChanged(user.id, user.username));
   }
 }

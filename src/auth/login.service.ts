@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock/clock';
-import { Transactions } from '../database/transactions/transactions.service';
 import { DomainEvents } from '../common/events/domain-events.service';
-import { currentRequestClient } from '../common/request-context/request-origin';
+import { Transactions } from '../database/transactions/transactions.service';
 import { LoginFailed, type LoginFailureReason, RecoveryCodeUsed } from './auth.events';
 import { AuthException, AuthErrorCode } from './auth.exception';
 import type { User } from './entities/user.entity';
-import { FailedAttemptsService } from './failed-attempts.service';
+import type { AttemptOutcome } from './lockout/lockout-policy';
+import { type AttemptReservation, LoginAttempts } from './lockout/login-attempts.service';
 import { MfaService } from './mfa/mfa.service';
 import { PasswordHasher } from './password/password-hasher.service';
 import { UserCredentialsRepository } from './user-credentials.repository';
@@ -23,11 +22,26 @@ export interface VerifiedLogin {
   usedRecoveryCode: boolean;
 }
 
+type Verdict = 'ok' | 'recovery_code' | Exclude<LoginFailureReason, 'unknown_user' | 'locked'>;
+
+/** What each verdict does to the lockout count: a wrong guess counts; a right password with no code is no guess. */
+const OUTCOME: Record<Verdict, AttemptOutcome> = {
+  ok: 'login',
+  recovery_code: 'login',
+  bad_password: 'failure',
+  bad_mfa_code: 'failure',
+  inactive: 'release',
+  mfa_code_missing: 'release',
+};
+
 /**
- * Checks a login attempt. Every refusal before the second factor looks the
- * same from outside (one message, and a password hash computed whether or not
- * the account exists, is locked or is deactivated); only a caller who knows
- * the password learns that a code is needed.
+ * Checks a login attempt. The user is read and the attempt reserved in one
+ * round trip before the hash runs (lockout/lockout-policy.ts: when an account
+ * locks); the outcome, the counters and the session then commit in the
+ * request's one transaction. Every refusal before the second factor looks the
+ * same from outside (one message, and a hash computed whether or not the
+ * account exists or is locked); only a caller who knows the password learns
+ * that a code is needed.
  */
 @Injectable()
 export class LoginService {
@@ -35,58 +49,56 @@ export class LoginService {
     private readonly credentials: UserCredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly mfa: MfaService,
-    private readonly failures: FailedAttemptsService,
-    private readonly clock: Clock,
+    private readonly attempts: LoginAttempts,
     private readonly events: DomainEvents,
     private readonly transactions: Transactions,
   ) {}
 
   async verify(attempt: LoginCredentials): Promise<VerifiedLogin> {
-    const now = this.clock.now();
-    // Read before the hash runs, outside the request's transaction: no connection waits on the hash.
-    const user = await this.transactions.outside(() => this.credentials.findByUsername(attempt.username));
-    if (!user) {
+    const reservation = await this.attempts.reserve({ username: attempt.username });
+    if (!reservation?.granted) {
       await this.hasher.verifyNothing(attempt.password);
-      return this.refuse(attempt.username, 'unknown_user');
+      return this.refuse(attempt.username, reservation ? 'locked' : 'unknown_user', reservation?.user);
     }
-    if (user.lockedUntil && user.lockedUntil > now) {
-      await this.hasher.verifyNothing(attempt.password);
-      return this.refuse(attempt.username, 'locked', user);
+    let verdict: Verdict;
+    try {
+      verdict = await this.check(reservation.user, attempt);
+    } catch (error) {
+      await this.attempts.release(reservation);
+      throw error;
     }
-    if (!(await this.hasher.verify(attempt.password, user.passwordHash))) {
-      return this.countFailure(user, 'bad_password');
-    }
-    if (!user.isActive) return this.refuse(attempt.username, 'inactive', user);
-    const strongerHash = this.hasher.needsRehash(user.passwordHash)
-      ? await this.hasher.hash(attempt.password)
-      : undefined;
-    const usedRecoveryCode = await this.checkSecondFactor(user, attempt);
-    await this.credentials.recordSuccessfulLogin(user.id, now, currentRequestClient().ip ?? undefined);
-    // A stronger hash of the same password, unless it changed meanwhile.
-    if (strongerHash) await this.credentials.upgradePasswordHash(user.id, user.passwordHash, strongerHash);
-    return { user, usedRecoveryCode };
+    return this.conclude(reservation, attempt, verdict);
   }
 
-  /** True when a recovery code was spent; throws when MFA is on and no valid code came. */
-  private async checkSecondFactor(user: User, attempt: LoginCredentials): Promise<boolean> {
-    if (!user.mfaEnabled) return false;
-    if (!attempt.totpCode && !attempt.recoveryCode) {
-      this.emitFailure(user.username, 'mfa_code_missing', user.id);
+  private async conclude(
+    reservation: AttemptReservation,
+    attempt: LoginCredentials,
+    verdict: Verdict,
+  ): Promise<VerifiedLogin> {
+    const { user } = reservation;
+    const settled = await this.attempts.settle(reservation, OUTCOME[verdict]);
+    if (settled.refused) return this.refuse(user.username, 'locked', user);
+    if (verdict === 'mfa_code_missing') {
+      this.emitFailure(user.username, verdict, user.id);
       throw new AuthException(AuthErrorCode.MfaCodeRequired);
     }
-    const accepted = attempt.totpCode
-      ? await this.mfa.acceptTotpCode(user, attempt.totpCode)
-      : await this.mfa.consumeRecoveryCode(user.id, attempt.recoveryCode ?? '');
-    if (!accepted) await this.countFailure(user, 'bad_mfa_code');
-    if (attempt.totpCode) return false;
-    this.events.publish(new RecoveryCodeUsed(user.id, user.username));
-    return true;
+    if (verdict !== 'ok' && verdict !== 'recovery_code') return this.refuse(user.username, verdict, user);
+    if (verdict === 'recovery_code') this.events.publish(new RecoveryCodeUsed(user.id, user.username));
+    // A stronger hash of the same password, unless it changed meanwhile.
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      await this.credentials.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(attempt.password));
+    }
+    return { user, usedRecoveryCode: verdict === 'recovery_code' };
   }
 
-  private async countFailure(user: User, reason: LoginFailureReason): Promise<never> {
-    this.transactions.commitOnFailure();
-    await this.failures.record(user);
-    return this.refuse(user.username, reason, user);
+  /** The password, the account state, then the second factor. */
+  private async check(user: User, attempt: LoginCredentials): Promise<Verdict> {
+    if (!(await this.hasher.verify(attempt.password, user.passwordHash))) return 'bad_password';
+    if (!user.isActive) return 'inactive';
+    if (!user.mfaEnabled) return 'ok';
+    if (!attempt.totpCode && !attempt.recoveryCode) return 'mfa_code_missing';
+    if (attempt.totpCode) return (await this.mfa.acceptTotpCode(user, attempt.totpCode)) ? 'ok' : 'bad_mfa_code';
+    return (await this.mfa.consumeRecoveryCode(user.id, attempt.recoveryCode ?? '')) ? 'recovery_code' : 'bad_mfa_code';
   }
 
   private refuse(username: string, reason: LoginFailureReason, user?: User): never {

@@ -1,14 +1,18 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigValidationError, validateEnvironment } from './config-validation.util';
 import { ToInteger } from './env-transform.util';
+import { parseKeyedSecrets } from './keyed-secrets.util';
+
+/** The id of a pepper given as one value, and of every key hashed before peppers had ids. */
+export const IMPLICIT_PEPPER_ID = 'p0';
 
 const range = (min: number, max: number) => ({ message: `must be an integer between ${min} and ${max}` });
 
 class ApiKeysEnvironment {
+  /** One pepper, or `newest-id:value,older-id:value`: the first hashes new keys, every listed one verifies. */
   @IsOptional()
   @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters' })
   API_KEY_PEPPER?: string;
 
   @ToInteger()
@@ -45,7 +49,8 @@ export const apiKeysConfig = registerAs('apiKeys', () => {
     throw new ConfigValidationError('API_KEY_DEFAULT_TTL_DAYS', 'must not exceed API_KEY_MAX_TTL_DAYS');
   }
   return {
-    pepper: env.API_KEY_PEPPER,
+    /** Newest first; empty on the embedded default, where one is generated into DATA_DIR. */
+    peppers: parseKeyedSecrets('API_KEY_PEPPER', env.API_KEY_PEPPER, IMPLICIT_PEPPER_ID),
     defaultTtlDays: env.API_KEY_DEFAULT_TTL_DAYS,
     maxTtlDays: env.API_KEY_MAX_TTL_DAYS,
     rotationGraceMinutes: env.API_KEY_ROTATION_GRACE_MINUTES,

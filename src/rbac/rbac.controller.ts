@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { Authenticated } from '../auth/decorators/access.decorator';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';
-import { RequirePermissions } from './decorators/require-permissions.decorator';
 import {
   AccessCheckDto,
   AccessCheckQueryDto,
@@ -39,7 +38,7 @@ export class RbacController {
 
   @Get('grants')
   @Audit('rbac.grants.list', { resource: 'grant' })
-  @RequirePermissions([Permission.UsersManage])
+  @Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
   @ApiOperation({ summary: 'Grants, newest first; active and unexpired ones unless includeInactive.' })
   @ApiPageResponse(GrantDto)
   @ApiErrorResponses(400)
@@ -49,7 +48,7 @@ export class RbacController {
 
   @Post('grants')
   @Audit('rbac.grants.create', { resource: 'grant' })
-  @RequirePermissions([Permission.UsersManage])
+  @Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
   @ApiOperation({
     summary: 'Grant a user an extra permission, optionally scoped to a resource and expiring.',
     description: 'Nobody grants a permission they lack; only an ADMIN grants users:manage.',
@@ -62,7 +61,7 @@ export class RbacController {
 
   @Delete('grants/:id')
   @Audit('rbac.grants.revoke', { resource: 'grant', idParam: 'id' })
-  @RequirePermissions([Permission.UsersManage])
+  @Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a grant; it stops counting at once.' })
   @ApiErrorResponses(400, 404)
@@ -75,7 +74,7 @@ export class RbacController {
 
   @Get('check')
   @Audit('rbac.check')
-  @RequirePermissions([Permission.UsersManage])
+  @Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
   @ApiOperation({
     summary: 'Would this user be allowed this permission (on this resource)? The seed’s check_user_permission.',
   })

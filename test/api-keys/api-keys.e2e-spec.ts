@@ -34,7 +34,9 @@ describe('API keys', () => {
   const events: { name: string; payload: unknown }[] = [];
 
   beforeAll(async () => {
-    testApp = await createTestApp({}, { clock });
+    // The longest flush interval, so the periodic flush cannot land inside the
+    // usage test and write the counts it checks are not yet written.
+    testApp = await createTestApp({ API_KEY_USAGE_FLUSH_SECONDS: '300' }, { clock });
     baseUrl = testApp.baseUrl;
     admin = await createUser(testApp.app, { role: Role.Admin });
     testApp.app.get(EventEmitter2).onAny((name: string | string[], payload: unknown) => {
@@ -134,7 +136,10 @@ describe('API keys', () => {
     );
 
     const manager = await createUser(testApp.app, { role: Role.Admin });
-    const managerKey = (await issue(await tokenFor(baseUrl, manager), { name: 'admin-key' })).key;
+    // A key exercises a *:manage permission only when it was issued listing it (an unrestricted key never does).
+    const managerToken = await tokenFor(baseUrl, manager);
+    const managerKey = (await issue(managerToken, { name: 'admin-key', permissions: ['agents:read', 'agents:manage'] }))
+      .key;
     const created = await request(baseUrl, '/api/v1/agents', {
       method: 'POST',
       json: { name: 'made-by-admin-key' },

@@ -45,3 +45,24 @@ export function loginRequest(baseUrl: string, body: unknown): Promise<HttpResult
 export function me(baseUrl: string, token: string): Promise<HttpResult<Record<string, unknown>>> {
   return request<Record<string, unknown>>(baseUrl, `${API}/auth/me`, { token });
 }
+
+export interface ClientLockRow {
+  failures: number;
+  in_flight: number;
+  locked_until: Date | null;
+  lockouts: number;
+}
+
+/** The lockout state of one (account, client ip) pair; undefined when nothing is counted for it. */
+export async function clientLockRow(
+  app: NestFastifyApplication,
+  userId: string,
+  ip = '127.0.0.1',
+): Promise<ClientLockRow | undefined> {
+  const [row] = await sql<ClientLockRow>(
+    app,
+    'SELECT failures, in_flight, locked_until, lockouts FROM login_failures WHERE user_id = $1 AND client_ip = $2',
+    [userId, ip],
+  );
+  return row;
+}

@@ -6,7 +6,7 @@ import { type EventRecorder, publishedEvent, recordEvents } from '../support/eve
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 import { createUser, login, type TestUser } from '../support/users';
-import { INVALID_CREDENTIALS, loginRequest, me, sql, userRow, UUID } from './auth-helpers';
+import { clientLockRow, INVALID_CREDENTIALS, loginRequest, me, sql, userRow, UUID } from './auth-helpers';
 
 const MINUTE = 60_000;
 
@@ -53,12 +53,14 @@ describe('auth: login and brute-force lockout', () => {
         accessToken: expect.any(String),
         tokenType: 'Bearer',
         expiresAt: new Date(clock.now().getTime() + 24 * 60 * MINUTE).toISOString(),
+        refreshToken: expect.stringMatching(/^srt_/),
+        refreshExpiresAt: new Date(clock.now().getTime() + 24 * 60 * MINUTE).toISOString(),
         sessionId: expect.stringMatching(UUID),
         user: { id: user.id, username: user.username, role: 'OPERATOR', mustChangePassword: false, mfaEnabled: false },
       });
 
       const token = decode(result.body.accessToken as string, { complete: true });
-      expect(token?.header.alg).toBe('HS256');
+      expect(token?.header).toMatchObject({ alg: 'EdDSA', kid: expect.any(String) });
       expect(token?.payload).toMatchObject({
         sub: user.id,
         jti: result.body.sessionId,
@@ -170,13 +172,20 @@ describe('auth: login and brute-force lockout', () => {
   });
 
   describe('lockout', () => {
-    it('refuses the right password after 5 failures, until LOCKOUT_MINUTES have passed', async () => {
+    it('refuses the right password from that ip after 5 failures, until LOCKOUT_MINUTES have passed', async () => {
       const user = await operator();
       await failTimes(user, 5);
       const lockedAt = clock.now();
       const row = await userRow(testApp.app, user.id);
       expect(row.failed_login_attempts).toBe(5);
-      expect(row.locked_until).toEqual(new Date(lockedAt.getTime() + 15 * MINUTE));
+      // Locked for this client only: the account itself stays open to its owner elsewhere.
+      expect(row.locked_until).toBeNull();
+      expect(await clientLockRow(testApp.app, user.id)).toEqual({
+        failures: 5,
+        in_flight: 0,
+        locked_until: new Date(lockedAt.getTime() + 15 * MINUTE),
+        lockouts: 1,
+      });
 
       await expectRefused({ username: user.username, password: user.password });
       clock.advanceMinutes(14);
@@ -189,6 +198,7 @@ describe('auth: login and brute-force lockout', () => {
       const after = await userRow(testApp.app, user.id);
       expect(after.failed_login_attempts).toBe(0);
       expect(after.locked_until).toBeNull();
+      expect(await clientLockRow(testApp.app, user.id)).toBeUndefined();
     });
 
     it('emits auth.login.failed for every failure and auth.account.locked once, at the fifth', async () => {
@@ -206,6 +216,7 @@ describe('auth: login and brute-force lockout', () => {
             username: user.username,
             failedAttempts: 5,
             lockedUntil: new Date(clock.now().getTime() + 15 * MINUTE),
+            scope: 'client',
           },
           { ip: '127.0.0.1', userAgent: expect.any(String), traceId: expect.any(String), actor: undefined },
         ),
@@ -231,9 +242,8 @@ describe('auth: login and brute-force lockout', () => {
       );
       for (const result of results) expectErrorBody(result, 401);
 
-      const row = await userRow(testApp.app, user.id);
-      expect(row.failed_login_attempts).toBe(5);
-      expect(row.locked_until).not.toBeNull();
+      expect((await userRow(testApp.app, user.id)).failed_login_attempts).toBe(5);
+      expect((await clientLockRow(testApp.app, user.id))?.locked_until).not.toBeNull();
       expect(events.payloads('auth.account.locked', { userId: user.id })).toHaveLength(1);
       await expectRefused({ username: user.username, password: user.password });
     });
@@ -243,9 +253,10 @@ describe('auth: login and brute-force lockout', () => {
       await failTimes(user, 5);
       clock.advanceMinutes(16);
       await failTimes(user, 1);
-      const row = await userRow(testApp.app, user.id);
-      expect(row.failed_login_attempts).toBe(1);
-      expect(row.locked_until).toBeNull();
+      const row = await clientLockRow(testApp.app, user.id);
+      expect(row).toMatchObject({ failures: 1, locked_until: null });
+      // One ip adds at most its first five of a window to the account-wide count.
+      expect((await userRow(testApp.app, user.id)).failed_login_attempts).toBe(5);
       expect((await login(baseUrl, user)).status).toBe(200);
     });
   });

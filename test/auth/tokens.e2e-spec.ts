@@ -57,7 +57,7 @@ describe('auth: access tokens', () => {
   let bobClaims: Claims;
 
   beforeAll(async () => {
-    testApp = await createTestApp({ JWT_SECRET });
+    testApp = await createTestApp({ JWT_SECRET, JWT_ALGORITHM: 'HS256' });
     baseUrl = testApp.baseUrl;
     alice = await createUser(testApp.app, { role: Role.Operator });
     bob = await createUser(testApp.app, { role: Role.Admin });

@@ -1,6 +1,7 @@
 import { publishedEvent, recordEvents } from '../support/events';
 import type { Type } from '@nestjs/common';
-import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/auth/decorators/access.decorator';
+import { DataSource } from 'typeorm';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/access/decorators/authenticated.decorator';
 import { UsersController } from '../../src/auth/users/users.controller';
 import { AgentsController } from '../../src/platform/agents/agents.controller';
 import { ApiTogglesController } from '../../src/platform/api-toggles/api-toggles.controller';
@@ -84,6 +85,15 @@ async function agentCase(context: Context): Promise<{ id: string; name: string }
 
 async function freshUserId(context: Context): Promise<string> {
   return (await createUser(context.testApp.app, { role: 'AUDITOR' })).id;
+}
+
+/** A user enrolled in TOTP (the reset only clears it, so any stored secret will do). */
+async function userWithMfa(context: Context): Promise<string> {
+  const id = await freshUserId(context);
+  await context.testApp.app
+    .get(DataSource)
+    .query(`UPDATE users SET totp_secret = 'enrolled', totp_enabled_at = now() WHERE id = $1`, [id]);
+  return id;
 }
 
 // prettier-ignore
@@ -199,6 +209,8 @@ const MATRIX: RouteCase[] = [
   }),
   row('POST /users/:id/reset-password', [UsersController, 'resetPassword'], Permission.UsersManage, [Y, N, N], 200,
     async (c) => ({ path: `${API}/users/${await freshUserId(c)}/reset-password` })),
+  row('POST /users/:id/mfa/reset', [UsersController, 'resetMfa'], Permission.UsersManage, [Y, N, N], 204,
+    async (c) => ({ path: `${API}/users/${await userWithMfa(c)}/mfa/reset` })),
   row('POST /users/:id/unlock', [UsersController, 'unlock'], Permission.UsersManage, [Y, N, N], 200, async (c) => ({
     path: `${API}/users/${await freshUserId(c)}/unlock`,
   })),

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Authenticated } from '../../src/auth/decorators/access.decorator';
+import { Authenticated } from '../../src/access/decorators/authenticated.decorator';
 import { API_PREFIX } from '../../src/app.setup';
 import { ALL_PERMISSIONS } from '../../src/rbac/permission';
 import { expectErrorBody, request } from '../support/http';

@@ -44,6 +44,15 @@ export class CreateApiKeyDto {
   @ArrayMaxSize(ALL_PERMISSIONS.length)
   @IsIn(ALL_PERMISSIONS, { each: true })
   permissions?: Permission[];
+
+  @ApiPropertyOptional({
+    format: 'password',
+    description: 'The current password: needed unless the session logged in within RECENT_AUTH_MINUTES.',
+  })
+  @UnlessAbsent()
+  @IsString()
+  @Length(1, 400)
+  currentPassword?: string;
 }
 
 export class RotateApiKeyDto {

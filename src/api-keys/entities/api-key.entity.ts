@@ -14,9 +14,16 @@ export class ApiKey {
   @Column({ name: 'secret_hash', type: 'text' })
   secretHash!: string;
 
+  /** Which API_KEY_PEPPER entry hashed secret_hash. */
+  @Column({ name: 'pepper_id', type: 'text' })
+  pepperId!: string;
+
   /** After a rotation with a grace period, the old secret keeps working until previous_secret_valid_until. */
   @Column({ name: 'previous_secret_hash', type: 'text', nullable: true })
   previousSecretHash!: string | null;
+
+  @Column({ name: 'previous_secret_pepper_id', type: 'text', nullable: true })
+  previousSecretPepperId!: string | null;
 
   @Column({ name: 'previous_secret_valid_until', type: 'timestamptz', nullable: true })
   previousSecretValidUntil!: Date | null;

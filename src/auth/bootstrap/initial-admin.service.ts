@@ -9,10 +9,8 @@ import { User } from '../entities/user.entity';
 import { PasswordHasher } from '../password/password-hasher.service';
 import { PasswordPolicy } from '../password/password-policy.service';
 
-export const INITIAL_ADMIN_USERNAME = 'admin';
-
 /**
- * On a database with no users, creates `admin` with ADMIN_INITIAL_PASSWORD or,
+ * On a database with no users, creates ADMIN_USERNAME (default `admin`) with ADMIN_INITIAL_PASSWORD or,
  * when that is unset, a strong random password shown once. Either way the
  * password must be changed at first login. There is no built-in default: the
  * seed's admin/admin123 fails the password policy.
@@ -32,20 +30,19 @@ export class InitialAdminService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     const configured = this.config.adminInitialPassword;
     const password = configured ?? randomBytes(18).toString('base64url');
-    const problem = this.policy.problem(password, { username: INITIAL_ADMIN_USERNAME });
+    const username = this.config.adminUsername;
+    const problem = await this.policy.problem(password, { username });
     if (problem) throw new Error(`ADMIN_INITIAL_PASSWORD is not acceptable: ${problem}`);
     // ON CONFLICT: instances starting together on an empty database create the admin once.
     const inserted = await this.users.query<{ id: string }[]>(
       `INSERT INTO users (username, email, role, password_hash, must_change_password)
        VALUES ($1, $2, $3, $4, true)
        ON CONFLICT DO NOTHING RETURNING id`,
-      [INITIAL_ADMIN_USERNAME, 'admin@localhost', Role.Admin, await this.hasher.hash(password)],
+      [username, `${username}@localhost`, Role.Admin, await this.hasher.hash(password)],
     );
     if (inserted.length === 0) return;
-    this.logger.warn(
-      `created the initial user '${INITIAL_ADMIN_USERNAME}'; it must change its password at first login`,
-    );
-    if (configured === undefined) announceGeneratedPassword(password);
+    this.logger.warn(`created the initial user '${username}'; it must change its password at first login`);
+    if (configured === undefined) announceGeneratedPassword(username, password);
   }
 }
 
@@ -53,9 +50,9 @@ export class InitialAdminService implements OnApplicationBootstrap {
  * Written straight to the terminal, once, and never through the logger: log
  * lines are kept (files, the log store), and a password must not be.
  */
-function announceGeneratedPassword(password: string): void {
+function announceGeneratedPassword(username: string, password: string): void {
   process.stderr.write(
     `\n  Initial admin password (shown once, change it at first login): ${password}\n` +
-      `  Log in: POST /api/v1/auth/login {"username":"${INITIAL_ADMIN_USERNAME}","password":"..."}\n\n`,
+      `  Log in: POST /api/v1/auth/login {"username":"${username}","password":"..."}\n\n`,
   );
 }

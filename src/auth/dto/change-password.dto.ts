@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
 
 export class ChangePasswordDto {
   @ApiProperty({ format: 'password' })
@@ -9,9 +9,18 @@ export class ChangePasswordDto {
 
   @ApiProperty({
     format: 'password',
-    description: 'At least 12 characters, not containing the username, and not easy to guess (zxcvbn score >= 3).',
+    description:
+      '12 to 256 characters, not containing the username, and not easy to guess (zxcvbn score >= 3); ' +
+      'a longer one is refused with WEAK_PASSWORD.',
   })
   @IsString()
   @Length(1, 1024)
   newPassword!: string;
+
+  @ApiPropertyOptional({
+    description: "Keep the caller's API keys working; by default a password change revokes them all.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  keepApiKeys?: boolean;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ALL_ROLES, Role } from '../../rbac/role';
+import { TokenPairDto } from '../tokens/dto/tokens.dto';
 
 export class LoginUserDto {
   @ApiProperty({ format: 'uuid' })
@@ -18,16 +19,7 @@ export class LoginUserDto {
   mfaEnabled!: boolean;
 }
 
-export class LoginResponseDto {
-  @ApiProperty({ description: 'JWT to send as `Authorization: Bearer <token>`.' })
-  accessToken!: string;
-
-  @ApiProperty({ example: 'Bearer' })
-  tokenType!: 'Bearer';
-
-  @ApiProperty({ format: 'date-time' })
-  expiresAt!: string;
-
+export class LoginResponseDto extends TokenPairDto {
   @ApiProperty({ format: 'uuid' })
   sessionId!: string;
 

@@ -44,3 +44,14 @@ export class DisableTotpDto {
   @Length(1, 1024)
   password?: string;
 }
+
+export class EnrollTotpDto {
+  @ApiPropertyOptional({
+    format: 'password',
+    description: 'The current password: needed unless the session logged in within RECENT_AUTH_MINUTES.',
+  })
+  @UnlessAbsent()
+  @IsString()
+  @Length(1, 1024)
+  currentPassword?: string;
+}

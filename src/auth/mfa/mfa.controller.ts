@@ -3,9 +3,9 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Audit } from '../../audit/decorators/audit.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import type { AuthenticatedUser } from '../authenticated-user';
-import { AccountRestriction, Authenticated } from '../decorators/access.decorator';
+import { AccountRestriction, Authenticated } from '../../access/decorators/authenticated.decorator';
 import { CurrentUser } from '../decorators/current-user.decorator';
-import { ConfirmTotpDto, DisableTotpDto, RecoveryCodesDto, TotpEnrollmentDto } from '../dto/totp.dto';
+import { ConfirmTotpDto, DisableTotpDto, EnrollTotpDto, RecoveryCodesDto, TotpEnrollmentDto } from '../dto/totp.dto';
 import { MfaService } from './mfa.service';
 
 @ApiTags('auth')
@@ -16,11 +16,14 @@ export class MfaController {
   @Post('enroll')
   @Audit('auth.mfa.enroll', { resource: 'user' })
   @Authenticated({ allowRestricted: [AccountRestriction.MfaEnrollment], interactiveOnly: true })
-  @ApiOperation({ summary: 'Start TOTP enrollment: a new secret for the authenticator app, shown once.' })
+  @ApiOperation({
+    summary: 'Start TOTP enrollment: a new secret for the authenticator app, shown once.',
+    description: 'Needs the current password unless the session logged in within RECENT_AUTH_MINUTES.',
+  })
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
-  @ApiErrorResponses(409)
-  enroll(@CurrentUser() user: AuthenticatedUser): Promise<TotpEnrollmentDto> {
-    return this.mfa.enroll(user.id);
+  @ApiErrorResponses(400, 403, 409)
+  enroll(@CurrentUser() user: AuthenticatedUser, @Body() body: EnrollTotpDto): Promise<TotpEnrollmentDto> {
+    return this.mfa.enroll(user, body.currentPassword);
   }
 
   @Post('confirm')

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUUID as isUuid } from 'class-validator';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -7,6 +8,8 @@ import { Clock } from '../../common/clock/clock';
 import { DomainEvents } from '../../common/events/domain-events.service';
 import { currentRequestClient } from '../../common/request-context/request-origin';
 import { authConfig } from '../../config';
+import { type PreparedStatement, PreparedStatements } from '../../database/prepared-statements.service';
+import type { Role } from '../../rbac/role';
 import { type SessionRevocationReason, SessionRevoked } from '../auth.events';
 import { AuthException, AuthErrorCode } from '../auth.exception';
 import type { AuthenticatedUser } from '../authenticated-user';
@@ -15,6 +18,26 @@ import type { User } from '../entities/user.entity';
 
 /** last_seen_at is refreshed at most this often, so a busy session costs one write per interval, not per request. */
 const TOUCH_INTERVAL_MS = 15_000;
+
+interface SessionRow {
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  username: string;
+  role: Role;
+  is_active: boolean;
+  must_change_password: boolean;
+  mfa_enabled: boolean;
+}
+
+/** Every authenticated request's one statement: the session and its user, on the primary key. */
+const SESSION_LOOKUP: PreparedStatement = {
+  name: 'sentinel_session_lookup',
+  text: `SELECT s.last_seen_at, s.expires_at, s.revoked_at,
+                u.username, u.role, u.is_active, u.must_change_password, u.totp_secret IS NOT NULL AS mfa_enabled
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id = $1 AND s.user_id = $2`,
+};
 
 /**
  * Server-side sessions behind the JWTs: every authenticated request checks
@@ -28,12 +51,18 @@ export class SessionService {
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly statements: PreparedStatements,
   ) {}
 
+  /**
+   * Opens a session; beyond SESSION_MAX_PER_USER open ones, the oldest others
+   * are revoked in the same transaction (the login's, which already holds the
+   * user's row, so two logins at once cannot both stay under the cap).
+   */
   async start(user: User): Promise<Session> {
     const now = this.clock.now();
     const client = currentRequestClient();
-    return this.sessions.save(
+    const session = await this.sessions.save(
       this.sessions.create({
         id: randomUUID(),
         userId: user.id,
@@ -46,36 +75,64 @@ export class SessionService {
         userAgent: client.userAgent,
       }),
     );
+    await this.revokeBeyondCap(user.id, session.id, now);
+    return session;
+  }
+
+  /** When the session started (its login), if it exists. */
+  async startedAt(sessionId: string): Promise<Date | undefined> {
+    const session = await this.sessions.findOne({ where: { id: sessionId }, select: { id: true, createdAt: true } });
+    return session?.createdAt;
+  }
+
+  /** Deletes the sessions that can no longer be used (revoked, expired, idle too long): the cleanup job's work. */
+  async removeFinished(): Promise<number> {
+    const now = this.clock.now();
+    const idleCutoff = new Date(now.getTime() - this.config.sessionIdleTimeoutMinutes * 60_000);
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('revoked_at IS NOT NULL OR expires_at <= :now OR last_seen_at <= :idleCutoff', { now, idleCutoff })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  private async revokeBeyondCap(userId: string, keep: string, now: Date): Promise<void> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: now, revokedReason: 'session_limit' })
+      .where(
+        `id IN (SELECT id FROM sessions WHERE user_id = :userId AND id <> :keep AND revoked_at IS NULL
+                 AND expires_at > :now ORDER BY created_at DESC, last_seen_at DESC OFFSET :others)`,
+        { userId, keep, now, others: this.config.sessionMaxPerUser - 1 },
+      )
+      .returning(['id'])
+      .execute();
+    this.published(userId, 'session_limit', result);
   }
 
   /** The user behind a token's session, if the session is still good; throws 401 otherwise. */
   async authenticate(sessionId: string, userId: string): Promise<AuthenticatedUser> {
     const now = this.clock.now();
-    // One joined query on the primary key: findOne with a relation would add a limit, which TypeORM
-    // answers with two round trips, on the path every authenticated request takes.
-    const session = await this.sessions
-      .createQueryBuilder('session')
-      .innerJoinAndSelect('session.user', 'user')
-      .where('session.id = :sessionId AND session.user_id = :userId', { sessionId, userId })
-      .getOne();
-    if (!session?.user || session.revokedAt !== null || session.expiresAt <= now || !session.user.isActive) {
+    if (!isUuid(sessionId) || !isUuid(userId)) throw new AuthException(AuthErrorCode.Unauthenticated);
+    const session = (await this.statements.rows<SessionRow>(SESSION_LOOKUP, [sessionId, userId])).at(0);
+    if (!session || session.revoked_at !== null || session.expires_at <= now || !session.is_active) {
       throw new AuthException(AuthErrorCode.Unauthenticated);
     }
-    if (now.getTime() - session.lastSeenAt.getTime() > this.config.sessionIdleTimeoutMinutes * 60_000) {
-      await this.revoke(session.userId, [session.id], 'idle_timeout');
+    const idleMs = now.getTime() - session.last_seen_at.getTime();
+    if (idleMs > this.config.sessionIdleTimeoutMinutes * 60_000) {
+      await this.revoke(userId, [sessionId], 'idle_timeout');
       throw new AuthException(AuthErrorCode.Unauthenticated);
     }
-    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.sessions.update({ id: session.id }, { lastSeenAt: now });
-    }
-    const { user } = session;
+    if (idleMs > TOUCH_INTERVAL_MS) await this.sessions.update({ id: sessionId }, { lastSeenAt: now });
     return {
-      id: user.id,
-      username: user.username,
-      role: user.role,
-      sessionId: session.id,
-      mustChangePassword: user.mustChangePassword,
-      mfaEnabled: user.mfaEnabled,
+      id: userId,
+      username: session.username,
+      role: session.role,
+      sessionId,
+      mustChangePassword: session.must_change_password,
+      mfaEnabled: session.mfa_enabled,
     };
   }
 

@@ -11,6 +11,7 @@ export enum UserAdminErrorCode {
   WeakPassword = 'WEAK_PASSWORD',
   TargetOutranksActor = 'TARGET_OUTRANKS_ACTOR',
   RoleExceedsActor = 'ROLE_EXCEEDS_ACTOR',
+  MfaNotEnabled = 'MFA_NOT_ENABLED',
 }
 
 const OUTCOMES: Record<UserAdminErrorCode, ErrorOutcome> = {
@@ -32,6 +33,7 @@ const OUTCOMES: Record<UserAdminErrorCode, ErrorOutcome> = {
     HttpStatus.FORBIDDEN,
     'That role carries permissions you do not have; you cannot give it',
   ],
+  [UserAdminErrorCode.MfaNotEnabled]: [HttpStatus.CONFLICT, 'This user has no MFA to reset'],
 };
 
 export class UserAdminException extends DomainException<UserAdminErrorCode> {

@@ -6,6 +6,7 @@ import { DomainEvents } from '../../common/events/domain-events.service';
 import { type PageDto, page } from '../../common/pagination/paginated';
 import { Transactions } from '../../database/transactions/transactions.service';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
+import { ManagementPolicy } from '../../rbac/management-policy.service';
 import { PermissionService } from '../../rbac/permission.service';
 import { ROLE_PERMISSIONS, Role } from '../../rbac/role';
 import type { AuthenticatedUser } from '../authenticated-user';
@@ -13,10 +14,14 @@ import { User } from '../entities/user.entity';
 import { PasswordHasher } from '../password/password-hasher.service';
 import { PasswordPolicy } from '../password/password-policy.service';
 import { SessionService } from '../sessions/session.service';
+import { ApiKeysService } from '../../api-keys/api-keys.service';
+import { AccountLockService } from '../lockout/account-lock.service';
+import { MfaService } from '../mfa/mfa.service';
 import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/user-input.dto';
 import { UserAdminException, UserAdminErrorCode } from './user-admin.exception';
 import {
   UserCreated,
+  UserMfaReset,
   UserDeactivated,
   UserDeleted,
   UserPasswordReset,
@@ -43,12 +48,16 @@ export class UserAdminService {
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionService,
     private readonly permissions: PermissionService,
+    private readonly management: ManagementPolicy,
     private readonly events: DomainEvents,
+    private readonly apiKeys: ApiKeysService,
+    private readonly locks: AccountLockService,
+    private readonly mfa: MfaService,
   ) {}
 
   async create(actor: AuthenticatedUser, input: CreateUserDto): Promise<CreatedUser> {
     await this.transactions.outside(() => this.assertMayAssign(actor, input.role));
-    const problem = input.password === undefined ? undefined : this.policy.problem(input.password, input);
+    const problem = input.password === undefined ? undefined : await this.policy.problem(input.password, input);
     if (problem) throw new UserAdminException(UserAdminErrorCode.WeakPassword, problem);
     const { password, temporaryPassword } = initialPassword(input.password);
     const user = await this.users
@@ -87,6 +96,18 @@ export class UserAdminService {
     return user;
   }
 
+  /** The user, when the actor may manage them (see their sessions, act on their account). */
+  async getManageable(actor: AuthenticatedUser, id: string): Promise<User> {
+    const user = await this.get(id);
+    await this.assertMayManage(actor, user);
+    return user;
+  }
+
+  /** For the admin's view: when each user's locks in force end (see UserDto.lockedUntil). */
+  lockEnds(users: User[]): Promise<Map<string, Date>> {
+    return this.locks.lockEnds(users.map((user) => user.id));
+  }
+
   /** One transaction: the change, the sessions it ends, and its record commit together. */
   async update(actor: AuthenticatedUser, id: string, changes: UpdateUserDto): Promise<User> {
     return this.transactions.run(async () => {
@@ -119,20 +140,23 @@ export class UserAdminService {
     });
   }
 
-  /** Sets a generated temporary password that must be changed, and ends the user's sessions, in one transaction. */
-  async resetPassword(actor: AuthenticatedUser, id: string): Promise<string> {
+  /**
+   * Sets a generated temporary password that must be changed, lifts the
+   * lockout, ends the user's sessions and (unless `keepApiKeys`) revokes their
+   * API keys, in one transaction.
+   */
+  async resetPassword(actor: AuthenticatedUser, id: string, options: { keepApiKeys?: boolean } = {}): Promise<string> {
     // Refused callers cost no hash; the hash itself runs before the transaction holds a connection.
     await this.transactions.outside(async () => this.assertMayManage(actor, await this.get(id)));
     const temporaryPassword = generateTemporaryPassword();
     const passwordHash = await this.hasher.hash(temporaryPassword);
     await this.transactions.run(async () => {
       const target = await this.lockTarget(actor, id);
-      await this.users.update(
-        { id },
-        { passwordHash, mustChangePassword: true, failedLoginAttempts: 0, lockedUntil: null },
-      );
+      await this.users.update({ id }, { passwordHash, mustChangePassword: true });
+      await this.locks.unlock(id);
       await this.sessions.revokeAll(id, 'password_reset');
-      this.events.publish(new UserPasswordReset(actor.id, target.id, target.username));
+      const revokedKeys = options.keepApiKeys === true ? 0 : await this.apiKeys.revokeAllOfOwner(id, actor.id);
+      this.events.publish(new UserPasswordReset(actor.id, target.id, target.username, { revokedKeys }));
     });
     return temporaryPassword;
   }
@@ -140,9 +164,22 @@ export class UserAdminService {
   async unlock(actor: AuthenticatedUser, id: string): Promise<User> {
     const target = await this.get(id);
     await this.assertMayManage(actor, target);
-    await this.users.update({ id }, { failedLoginAttempts: 0, lockedUntil: null });
+    await this.locks.unlock(id);
     this.events.publish(new UserUnlocked(actor.id, target.id, target.username));
     return this.get(id);
+  }
+
+  /**
+   * Removes the user's TOTP and recovery codes (a lost phone) and ends their
+   * sessions; an ADMIN's is for an ADMIN. 409 when MFA was not on.
+   */
+  async resetMfa(actor: AuthenticatedUser, id: string): Promise<void> {
+    await this.transactions.run(async () => {
+      const target = await this.lockTarget(actor, id);
+      if (!(await this.mfa.reset(target))) throw new UserAdminException(UserAdminErrorCode.MfaNotEnabled);
+      await this.sessions.revokeAll(id, 'mfa_reset');
+      this.events.publish(new UserMfaReset(actor.id, target.id, target.username));
+    });
   }
 
   /** Ends every session of the user; ending an ADMIN's is for an ADMIN. */
@@ -197,15 +234,9 @@ export class UserAdminService {
    * otherwise be a way into those rights. ADMINs are for ADMINs.
    */
   private async assertMayManage(actor: AuthenticatedUser, target: User): Promise<void> {
-    if (actor.role === Role.Admin) return;
-    if (target.role === Role.Admin) throw new UserAdminException(UserAdminErrorCode.AdminOnly);
-    const [held, theirs] = await Promise.all([
-      this.permissions.effectivePermissions(actor),
-      this.permissions.effectivePermissions(target, { includeScoped: true }),
-    ]);
-    if (theirs.some((permission) => !held.includes(permission))) {
-      throw new UserAdminException(UserAdminErrorCode.TargetOutranksActor);
-    }
+    const refusal = await this.management.refusal(actor, target);
+    if (refusal === 'admin-only') throw new UserAdminException(UserAdminErrorCode.AdminOnly);
+    if (refusal === 'target-outranks-actor') throw new UserAdminException(UserAdminErrorCode.TargetOutranksActor);
   }
 
   /** Giving a role grants its permissions: a manager who is not an ADMIN gives only roles within their own. */

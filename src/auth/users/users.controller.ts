@@ -1,3 +1,4 @@
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import {
   Body,
   Controller,
@@ -15,20 +16,20 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Audit } from '../../audit/decorators/audit.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import type { AuthenticatedUser } from '../authenticated-user';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { SessionDto } from '../dto/session.dto';
 import { SessionService } from '../sessions/session.service';
 import { CreatedUserDto, TemporaryPasswordDto, UserDto } from './dto/user.dto';
-import { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/user-input.dto';
+import { CreateUserDto, ListUsersQueryDto, ResetPasswordDto, UpdateUserDto } from './dto/user-input.dto';
 import { UserAdminService } from './user-admin.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
 @ApiTags('users')
-@RequirePermissions([Permission.UsersManage])
+// Managing accounts needs a login session: an API key, whatever it lists, never creates, resets or unlocks users.
+@Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
 @Controller('users')
 export class UsersController {
   constructor(
@@ -54,7 +55,9 @@ export class UsersController {
   @ApiPageResponse(UserDto)
   @ApiErrorResponses(400)
   async list(@Query() query: ListUsersQueryDto): Promise<PageDto<UserDto>> {
-    return mapPage(await this.users.list(query), (item) => UserDto.from(item));
+    const found = await this.users.list(query);
+    const lockEnds = await this.users.lockEnds(found.items);
+    return mapPage(found, (item) => UserDto.from(item, lockEnds.get(item.id) ?? null));
   }
 
   @Get(':id')
@@ -63,7 +66,8 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<UserDto> {
-    return UserDto.from(await this.users.get(id));
+    const user = await this.users.get(id);
+    return UserDto.from(user, (await this.users.lockEnds([user])).get(user.id) ?? null);
   }
 
   @Patch(':id')
@@ -93,14 +97,28 @@ export class UsersController {
   @Post(':id/reset-password')
   @Audit('users.reset-password', { resource: 'user', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Set a temporary password (returned once) that must be changed; ends the user’s sessions.' })
+  @ApiOperation({
+    summary:
+      'Set a temporary password (returned once) that must be changed; ends the user’s sessions and revokes their API keys.',
+  })
   @ApiOkResponse({ type: TemporaryPasswordDto })
   @ApiErrorResponses(400, 404)
   async resetPassword(
     @CurrentUser() actor: AuthenticatedUser,
     @Param('id', uuid) id: string,
+    @Body() body: ResetPasswordDto,
   ): Promise<TemporaryPasswordDto> {
-    return { temporaryPassword: await this.users.resetPassword(actor, id) };
+    return { temporaryPassword: await this.users.resetPassword(actor, id, body) };
+  }
+
+  @Post(':id/mfa/reset')
+  @Audit('users.mfa.reset', { resource: 'user', idParam: 'id' })
+  @Authenticated({ permissions: [Permission.UsersManage], interactiveOnly: true })
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: "Remove the user's TOTP and recovery codes (a lost phone); ends their sessions." })
+  @ApiErrorResponses(400, 403, 404, 409)
+  async resetMfa(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<void> {
+    await this.users.resetMfa(actor, id);
   }
 
   @Post(':id/unlock')
@@ -115,11 +133,11 @@ export class UsersController {
 
   @Get(':id/sessions')
   @Audit('users.sessions.list', { resource: 'user', idParam: 'id' })
-  @ApiOperation({ summary: "A user's open sessions." })
+  @ApiOperation({ summary: "A user's open sessions (ips and user agents): only of a user the caller may manage." })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrorResponses(400, 404)
-  async listSessions(@Param('id', uuid) id: string): Promise<SessionDto[]> {
-    await this.users.get(id);
+  async listSessions(@CurrentUser() actor: AuthenticatedUser, @Param('id', uuid) id: string): Promise<SessionDto[]> {
+    await this.users.getManageable(actor, id);
     const sessions = await this.sessions.listActive(id);
     return sessions.map((session) => SessionDto.from(session, undefined));
   }

@@ -46,3 +46,7 @@ export class UserPasswordReset extends UserChanged {
 export class UserUnlocked extends UserChanged {
   static override readonly type = 'users.unlocked';
 }
+
+export class UserMfaReset extends UserChanged {
+  static override readonly type = 'users.mfa-reset';
+}

@@ -29,6 +29,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     void reply
       .header(REQUEST_ID_HEADER, traceId)
+      // A route that answers text (/metrics) has set its own type; the error body is JSON.
+      .type('application/json; charset=utf-8')
       .status(status)
       .send(errorBody(status, code, message, traceId));
   }

@@ -17,6 +17,23 @@ const ROUTING_MESSAGES: Record<string, [number, string, string]> = {
  * Fastify's own shape (and never the raw URL echoed back).
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // Counted against the client's rate limit like any request (the limit may answer 429 instead).
+  const limit = request.server.preRoutingLimit;
+  if (!limit) {
+    answerRoutingError(error, request, reply);
+    return;
+  }
+  limit(request, reply).then(
+    (refused) => {
+      if (!refused) answerRoutingError(error, request, reply);
+    },
+    () => {
+      answerRoutingError(error, request, reply);
+    },
+  );
+}
+
+function answerRoutingError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const traceId = resolveTraceId(request.headers);
   const [status, code, message] = ROUTING_MESSAGES[error.code] ?? [
     describeError(error).status,

@@ -1,42 +1,17 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import type { ExecutionContext } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { appConfig, authConfig } from '../../config';
-import { RATE_LIMIT_BUDGET, type RateLimitBudget } from './rate-limit.decorator';
-
-const MINUTE_MS = 60_000;
+import { PostgresThrottlerStorage } from './postgres-throttler.storage';
+import { RateLimitCleanup } from './rate-limit-cleanup.service';
+import { RateLimitHook } from './rate-limit.hook';
+import { RateLimiter } from './rate-limiter.service';
 
 /**
- * Per-ip, per-route request budgets (@nestjs/throttler). Each route has its
- * own bucket; routes marked @RateLimit('login') get LOGIN_RATE_LIMIT_PER_MINUTE,
- * everything else RATE_LIMIT_PER_MINUTE. Counters live in this process.
+ * Per-ip, per-route request budgets for the whole cluster: routes marked
+ * @RateLimit('login') get LOGIN_RATE_LIMIT_PER_MINUTE, every other route and
+ * every request that matches none RATE_LIMIT_PER_MINUTE. Counted in Redis when
+ * REDIS_URL is set, in PostgreSQL otherwise; enforced before routing by
+ * RateLimitHook.
  */
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [appConfig.KEY, authConfig.KEY],
-      useFactory: (app: ConfigType<typeof appConfig>, auth: ConfigType<typeof authConfig>) => {
-        const budgets: Record<RateLimitBudget, number> = {
-          default: app.rateLimitPerMinute,
-          login: auth.loginRateLimitPerMinute,
-        };
-        return {
-          errorMessage: 'Too many requests; retry later',
-          throttlers: [
-            {
-              name: 'default',
-              ttl: MINUTE_MS,
-              limit: (context: ExecutionContext) =>
-                budgets[
-                  (Reflect.getMetadata(RATE_LIMIT_BUDGET, context.getHandler()) as RateLimitBudget | undefined) ??
-                    'default'
-                ],
-            },
-          ],
-        };
-      },
-    }),
-  ],
+  providers: [PostgresThrottlerStorage, RateLimiter, RateLimitHook, RateLimitCleanup],
 })
 export class RateLimitModule {}

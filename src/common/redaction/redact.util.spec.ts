@@ -31,6 +31,8 @@ describe('redactSensitiveFields', () => {
     'verification_code',
     'privateKey',
     'passwordHash',
+    'value',
+    'plaintext',
   ])('treats %s as sensitive', (name) => {
     expect(isSensitiveField(name)).toBe(true);
     expect(redactSensitiveFields({ [name]: 'value' })).toEqual({ [name]: REDACTED });

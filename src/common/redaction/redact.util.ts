@@ -1,6 +1,6 @@
 /** Field names whose values are credentials and never leave the process as data. */
 const SENSITIVE_FIELD =
-  /password|passphrase|^pass$|secret|token|api[-_]?key|^key$|authorization|cookie|credential|totp|^otp|recovery|^code$|[-_]code$|private[-_]?key|salt|hash/i;
+  /password|passphrase|^pass$|secret|token|api[-_]?key|^key$|authorization|cookie|credential|totp|^otp|recovery|^code$|[-_]code$|private[-_]?key|salt|hash|^value$|plaintext/i;
 
 export const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 6;

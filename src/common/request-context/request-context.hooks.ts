@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { enterRequestContext, type RequestContext, runInRequestContext } from './request-context';
-import { storableIp } from '../../database/storable-value.util';
+import { resolveClientIp } from './client-ip';
 import { resolveTraceId } from './trace-id.util';
 
 declare module 'fastify' {
@@ -15,8 +15,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 function createContext(request: FastifyRequest): RequestContext {
   return {
     traceId: resolveTraceId(request.headers),
-    // Fastify applies TRUST_PROXY: X-Forwarded-For counts only when it is on, and only if it names an address.
-    ip: storableIp(request.ip) ?? request.socket.remoteAddress ?? '',
+    ip: resolveClientIp(request),
     userAgent: request.headers['user-agent'],
     method: request.method,
     url: request.url,

@@ -10,6 +10,8 @@ export interface CatalogRoute {
   /** As Fastify matched it: `/api/v1/agents/:id`. */
   url: string;
   controller: Type;
+  /** The controller method's name, under which Nest keeps its parameter metadata. */
+  methodName: string;
   handler: (...args: unknown[]) => unknown;
 }
 
@@ -63,7 +65,7 @@ export class RouteCatalog {
         for (const base of bases) {
           for (const path of [paths].flat()) {
             const url = servedUrl(fastify, method, joinPath(base, path));
-            if (url) routes.set(`${method} ${url}`, { method, url, controller, handler });
+            if (url) routes.set(`${method} ${url}`, { method, url, controller, methodName: name, handler });
           }
         }
       }

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import { ListLogsQueryDto, LogEntryDto } from './dto/log-query.dto';
 import { LogsService } from './logs.service';
@@ -15,7 +15,7 @@ export class LogsController {
 
   @Get()
   @Audit('logs.list')
-  @RequirePermissions([Permission.LogsRead])
+  @Authenticated({ permissions: [Permission.LogsRead] })
   @ApiOperation({
     summary:
       'Stored log entries (LOG_STORE_LEVEL and above), newest first, filtered by level, module, trace, time, text.',

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import { AgentPerformanceDto } from './dto/agent-performance.dto';
 import { ExternalApiCallDto, ReportApiCallDto } from './dto/api-call.dto';
@@ -14,7 +14,7 @@ import { Audit } from '../../audit/decorators/audit.decorator';
 const uuid = new ParseUUIDPipe({ version: '4' });
 
 @ApiTags('metrics')
-@RequirePermissions([Permission.MetricsRead])
+@Authenticated({ permissions: [Permission.MetricsRead] })
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly reports: MetricsReportsService) {}
@@ -76,7 +76,7 @@ export class MetricsController {
 
   @Post('api-calls')
   @Audit('metrics.api-calls.report')
-  @RequirePermissions([Permission.AgentsManage])
+  @Authenticated({ permissions: [Permission.AgentsManage] })
   @ApiOperation({
     summary: 'Report one call an agent made to a paid external API.',
     description:

@@ -1,10 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../../audit/audit.module';
-import { AuthModule } from '../../auth/auth.module';
 import { PlatformModule } from '../../platform/platform.module';
-import { PermissionsModule } from '../../rbac/permissions.module';
-import { MetricsAccessGuard } from './access/metrics-access.guard';
 import { HttpMetricsRecorder } from './http/http-metrics.recorder';
 import { MetricsController } from './metrics.controller';
 import { MetricsInstrumentation } from './metrics-instrumentation';
@@ -21,7 +18,7 @@ import { MetricsWriter } from './store/metrics-writer.service';
 
 /** Prometheus metrics, stored request / agent-run / API-call records, and the reports read from them. */
 @Module({
-  imports: [DiscoveryModule, AuthModule, PermissionsModule, PlatformModule, AuditModule],
+  imports: [DiscoveryModule, PlatformModule, AuditModule],
   controllers: [PrometheusController, MetricsController],
   providers: [
     PrometheusMetrics,
@@ -31,7 +28,6 @@ import { MetricsWriter } from './store/metrics-writer.service';
     HttpMetricsRecorder,
     MetricsRecorder,
     MetricsInstrumentation,
-    MetricsAccessGuard,
     AgentPerformanceService,
     MetricsSummaryService,
     RequestTimeseriesService,

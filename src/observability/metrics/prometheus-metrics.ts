@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AuditTrail } from '../../audit/audit-trail.service';
 import { AppendStore } from '../../database/append-store/append-store.service';
+import { ClusterMetricsClient, isClusterWorker } from '../../cluster/cluster-metrics';
 import { PartitionMaintenanceService } from '../../database/partition-maintenance.service';
 
 export type Outcome = 'success' | 'failure';
@@ -19,6 +20,8 @@ const LONG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600
 @Injectable()
 export class PrometheusMetrics {
   readonly registry = new Registry();
+  /** With WORKERS > 1 a scrape answers for the whole port: the primary sums every worker's series. */
+  private readonly cluster = isClusterWorker() ? new ClusterMetricsClient(this.registry) : undefined;
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -110,6 +113,8 @@ export class PrometheusMetrics {
       name: 'partition_default_rows',
       help: "Rows waiting in a partitioned table's DEFAULT partition for their month's partition, at the last upkeep",
       labelNames: ['table'] as const,
+      // A count of the database's rows, the same in every worker: summing would multiply it.
+      aggregator: 'max',
       registers,
       collect() {
         for (const [table, count] of partitions.stats.strays) this.set({ table }, count);
@@ -131,6 +136,6 @@ export class PrometheusMetrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.cluster ? this.cluster.render() : this.registry.metrics();
   }
 }

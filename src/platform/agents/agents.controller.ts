@@ -1,3 +1,4 @@
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import {
   Body,
   Controller,
@@ -16,7 +17,6 @@ import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { CurrentUser } from '../../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import { ResourceType } from '../../rbac/resource-scope';
 import { AgentsService } from './agents.service';
@@ -42,7 +42,7 @@ export class AgentsController {
   @Post()
   @Audit('agents.create', { resource: 'agent' })
   @ApiOperation({ summary: 'Register an agent (name unique, ignoring case).' })
-  @RequirePermissions([Permission.AgentsManage])
+  @Authenticated({ permissions: [Permission.AgentsManage] })
   @ApiCreatedResponse({ type: AgentDto })
   @ApiErrorResponses(400, 409)
   async create(@Body() body: CreateAgentDto): Promise<AgentDto> {
@@ -52,7 +52,7 @@ export class AgentsController {
   @Get()
   @Audit('agents.list', { resource: 'agent' })
   @ApiOperation({ summary: 'Agents by name, optionally filtered by status.' })
-  @RequirePermissions([Permission.AgentsRead])
+  @Authenticated({ permissions: [Permission.AgentsRead] })
   @ApiPageResponse(AgentDto)
   @ApiErrorResponses(400)
   async list(@Query() query: ListAgentsQueryDto): Promise<PageDto<AgentDto>> {
@@ -62,7 +62,7 @@ export class AgentsController {
   @Get(':id')
   @Audit('agents.get')
   @ApiOperation({ summary: 'One agent.' })
-  @RequirePermissions([Permission.AgentsRead], thisAgent)
+  @Authenticated({ permissions: [Permission.AgentsRead], scope: thisAgent })
   @ApiOkResponse({ type: AgentDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<AgentDto> {
@@ -71,7 +71,7 @@ export class AgentsController {
 
   @Patch(':id')
   @Audit('agents.update')
-  @RequirePermissions([Permission.AgentsManage], thisAgent)
+  @Authenticated({ permissions: [Permission.AgentsManage], scope: thisAgent })
   @ApiOperation({ summary: 'Change an agent; a grant of agents:manage on this agent suffices.' })
   @ApiOkResponse({ type: AgentDto })
   @ApiErrorResponses(400, 404, 409)
@@ -82,7 +82,7 @@ export class AgentsController {
   @Delete(':id')
   @Audit('agents.delete')
   @ApiOperation({ summary: 'Delete an agent and its recorded runs.' })
-  @RequirePermissions([Permission.AgentsManage], thisAgent)
+  @Authenticated({ permissions: [Permission.AgentsManage], scope: thisAgent })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiErrorResponses(400, 404)
   async remove(@Param('id', uuid) id: string): Promise<void> {
@@ -91,7 +91,7 @@ export class AgentsController {
 
   @Post(':id/runs')
   @Audit('agents.runs.record')
-  @RequirePermissions([Permission.AgentsManage], thisAgent)
+  @Authenticated({ permissions: [Permission.AgentsManage], scope: thisAgent })
   @ApiOperation({ summary: 'Record one run of the agent.' })
   @ApiCreatedResponse({ type: AgentRunDto })
   @ApiErrorResponses(400, 404)
@@ -105,7 +105,7 @@ export class AgentsController {
 
   @Get(':id/runs')
   @Audit('agents.runs.list')
-  @RequirePermissions([Permission.AgentsRead], thisAgent)
+  @Authenticated({ permissions: [Permission.AgentsRead], scope: thisAgent })
   @ApiOperation({ summary: 'Runs of the agent, newest first, filtered by time range and outcome.' })
   @ApiPageResponse(AgentRunDto)
   @ApiErrorResponses(400, 404)

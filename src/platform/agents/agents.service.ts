@@ -3,9 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { type PageDto, page } from '../../common/pagination/paginated';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
+import { type PreparedStatement, PreparedStatements } from '../../database/prepared-statements.service';
+import { Transactions } from '../../database/transactions/transactions.service';
 import { TrackAgentRun } from '../../observability/metrics/decorators/track-agent-run.decorator';
 import { PlatformException, PlatformErrorCode } from '../platform.exception';
-import { Agent } from './agent.entity';
+import { Agent, type AgentStatus } from './agent.entity';
 import { AgentRun } from './agent-run.entity';
 import type {
   CreateAgentDto,
@@ -15,24 +17,45 @@ import type {
   UpdateAgentDto,
 } from './dto/agent.dto';
 
+interface AgentRow {
+  id: string;
+  name: string;
+  description: string | null;
+  status: AgentStatus;
+  config: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const AGENT_COLUMNS = 'id, name, description, status, config, created_at, updated_at';
+
+/** The read every agent route starts with: planned once per connection. */
+const AGENT_BY_ID: PreparedStatement = {
+  name: 'sentinel_agent_by_id',
+  text: `SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1`,
+};
+
+/**
+ * The hottest paths (one agent by id, a new agent) are single statements
+ * with plain rows: no query builder or entity persistence per request.
+ */
 @Injectable()
 export class AgentsService {
   constructor(
     @InjectRepository(Agent) private readonly agents: Repository<Agent>,
     @InjectRepository(AgentRun) private readonly runs: Repository<AgentRun>,
+    private readonly statements: PreparedStatements,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(input: CreateAgentDto): Promise<Agent> {
-    return this.agents
-      .save(
-        this.agents.create({
-          name: input.name,
-          description: input.description ?? null,
-          status: input.status ?? 'active',
-          config: input.config ?? {},
-        }),
+    const rows = await this.transactions
+      .query<AgentRow[]>(
+        `INSERT INTO agents (name, description, status, config) VALUES ($1, $2, $3, $4::jsonb) RETURNING ${AGENT_COLUMNS}`,
+        [input.name, input.description ?? null, input.status ?? 'active', JSON.stringify(input.config ?? {})],
       )
       .catch(rethrowNameTaken);
+    return agentOf(rows[0]);
   }
 
   async list(query: ListAgentsQueryDto): Promise<PageDto<Agent>> {
@@ -46,9 +69,9 @@ export class AgentsService {
   }
 
   async get(id: string): Promise<Agent> {
-    const agent = await this.agents.findOneBy({ id });
-    if (!agent) throw new PlatformException(PlatformErrorCode.AgentNotFound);
-    return agent;
+    const row = (await this.statements.rows<AgentRow>(AGENT_BY_ID, [id])).at(0);
+    if (!row) throw new PlatformException(PlatformErrorCode.AgentNotFound);
+    return agentOf(row);
   }
 
   async update(id: string, changes: UpdateAgentDto): Promise<Agent> {
@@ -99,6 +122,18 @@ export class AgentsService {
     const [items, total] = await builder.take(query.limit).skip(query.offset).getManyAndCount();
     return page(items, total, query);
   }
+}
+
+function agentOf(row: AgentRow): Agent {
+  return Object.assign(new Agent(), {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    config: row.config,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
 }
 
 function rethrowNameTaken(error: unknown): never {

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { CurrentUser } from '../../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import { ResourceType } from '../../rbac/resource-scope';
 import { ApiTogglesService } from './api-toggles.service';
@@ -21,7 +21,7 @@ export class ApiTogglesController {
 
   @Post()
   @Audit('api-toggles.create', { resource: 'api-toggle' })
-  @RequirePermissions([Permission.ApiTogglesWrite])
+  @Authenticated({ permissions: [Permission.ApiTogglesWrite] })
   @ApiOperation({ summary: 'Register a paid external API.' })
   @ApiCreatedResponse({ type: ApiToggleDto })
   @ApiErrorResponses(400, 409)
@@ -32,7 +32,7 @@ export class ApiTogglesController {
   @Get()
   @Audit('api-toggles.list', { resource: 'api-toggle' })
   @ApiOperation({ summary: 'External-API toggles by name, with their cost per call.' })
-  @RequirePermissions([Permission.ApiTogglesRead])
+  @Authenticated({ permissions: [Permission.ApiTogglesRead] })
   @ApiPageResponse(ApiToggleDto)
   @ApiErrorResponses(400)
   async list(@Query() query: ListApiTogglesQueryDto): Promise<PageDto<ApiToggleDto>> {
@@ -42,7 +42,7 @@ export class ApiTogglesController {
   @Get(':id')
   @Audit('api-toggles.get')
   @ApiOperation({ summary: 'One external-API toggle.' })
-  @RequirePermissions([Permission.ApiTogglesRead], thisToggle)
+  @Authenticated({ permissions: [Permission.ApiTogglesRead], scope: thisToggle })
   @ApiOkResponse({ type: ApiToggleDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<ApiToggleDto> {
@@ -51,7 +51,7 @@ export class ApiTogglesController {
 
   @Patch(':id')
   @Audit('api-toggles.update')
-  @RequirePermissions([Permission.ApiTogglesWrite], thisToggle)
+  @Authenticated({ permissions: [Permission.ApiTogglesWrite], scope: thisToggle })
   @ApiOperation({ summary: 'Switch an external API on or off, or change its description or price.' })
   @ApiOkResponse({ type: ApiToggleDto })
   @ApiErrorResponses(400, 404)

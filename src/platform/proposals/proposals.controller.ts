@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { CurrentUser } from '../../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../../common/pagination/paginated';
-import { RequirePermissions } from '../../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../../rbac/permission';
 import { ResourceType } from '../../rbac/resource-scope';
 import { CreateProposalDto, DecideProposalDto, ListProposalsQueryDto, ProposalDto } from './dto/proposal.dto';
@@ -21,7 +21,7 @@ export class ProposalsController {
 
   @Post()
   @Audit('proposals.create', { resource: 'proposal' })
-  @RequirePermissions([Permission.ProposalsWrite])
+  @Authenticated({ permissions: [Permission.ProposalsWrite] })
   @ApiOperation({ summary: 'Submit a code proposal for approval; the caller is its author.' })
   @ApiCreatedResponse({ type: ProposalDto })
   @ApiErrorResponses(400)
@@ -32,7 +32,7 @@ export class ProposalsController {
   @Get()
   @Audit('proposals.list', { resource: 'proposal' })
   @ApiOperation({ summary: 'Code proposals, newest first, optionally filtered by status.' })
-  @RequirePermissions([Permission.ProposalsRead])
+  @Authenticated({ permissions: [Permission.ProposalsRead] })
   @ApiPageResponse(ProposalDto)
   @ApiErrorResponses(400)
   async list(@Query() query: ListProposalsQueryDto): Promise<PageDto<ProposalDto>> {
@@ -42,7 +42,7 @@ export class ProposalsController {
   @Get(':id')
   @Audit('proposals.get')
   @ApiOperation({ summary: 'One code proposal with its diff and decision.' })
-  @RequirePermissions([Permission.ProposalsRead], thisProposal)
+  @Authenticated({ permissions: [Permission.ProposalsRead], scope: thisProposal })
   @ApiOkResponse({ type: ProposalDto })
   @ApiErrorResponses(400, 404)
   async get(@Param('id', uuid) id: string): Promise<ProposalDto> {
@@ -51,7 +51,7 @@ export class ProposalsController {
 
   @Post(':id/approve')
   @Audit('proposals.approve')
-  @RequirePermissions([Permission.ProposalsApprove], thisProposal)
+  @Authenticated({ permissions: [Permission.ProposalsApprove], scope: thisProposal })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Approve a pending proposal (not one’s own).' })
   @ApiOkResponse({ type: ProposalDto })
@@ -66,7 +66,7 @@ export class ProposalsController {
 
   @Post(':id/reject')
   @Audit('proposals.reject')
-  @RequirePermissions([Permission.ProposalsApprove], thisProposal)
+  @Authenticated({ permissions: [Permission.ProposalsApprove], scope: thisProposal })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Reject a pending proposal (not one’s own).' })
   @ApiOkResponse({ type: ProposalDto })

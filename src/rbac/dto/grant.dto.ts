@@ -44,7 +44,7 @@ export class ListGrantsQueryDto extends PaginationQueryDto {
   @IsIn(ALL_PERMISSIONS)
   permission?: Permission;
 
-  @ApiPropertyOptional({ description: 'Also list revoked and expired grants.', default: false })
+  @ApiPropertyOptional({ type: Boolean, description: 'Also list revoked and expired grants.', default: false })
   @IsOptional()
   @QueryBoolean()
   @IsBoolean()

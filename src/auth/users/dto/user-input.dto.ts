@@ -77,3 +77,10 @@ export class ListUsersQueryDto extends PaginationQueryDto {
   @Length(1, 128)
   q?: string;
 }
+
+export class ResetPasswordDto {
+  @ApiPropertyOptional({ description: "Keep the user's API keys working; by default a reset revokes them all." })
+  @IsOptional()
+  @IsBoolean()
+  keepApiKeys?: boolean;
+}

@@ -31,7 +31,12 @@ export class UserDto {
   @ApiProperty()
   failedLoginAttempts!: number;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The latest end of a lock in force: the whole account, or one client ip (README: Lockout).',
+  })
   lockedUntil!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -46,7 +51,8 @@ export class UserDto {
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
 
-  static from(user: User): UserDto {
+  /** `lockedUntil`: the latest lock in force, client locks included, when the caller looked them up. */
+  static from(user: User, lockedUntil: Date | null = user.lockedUntil): UserDto {
     return {
       id: user.id,
       username: user.username,
@@ -57,7 +63,7 @@ export class UserDto {
       mustChangePassword: user.mustChangePassword,
       mfaEnabled: user.mfaEnabled,
       failedLoginAttempts: user.failedLoginAttempts,
-      lockedUntil: user.lockedUntil?.toISOString() ?? null,
+      lockedUntil: lockedUntil?.toISOString() ?? null,
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
       lastLoginIp: user.lastLoginIp,
       createdAt: user.createdAt.toISOString(),

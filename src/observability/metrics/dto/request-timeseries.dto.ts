@@ -4,7 +4,13 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MetricsRangeQueryDto } from './metrics-range.dto';
 
 export class RequestTimeseriesQueryDto extends MetricsRangeQueryDto {
-  @ApiPropertyOptional({ minimum: 10, maximum: 86400, default: 60, description: 'Width of one bucket.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 10,
+    maximum: 86400,
+    default: 60,
+    description: 'Width of one bucket.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

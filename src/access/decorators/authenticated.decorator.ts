@@ -2,8 +2,8 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { API_KEY_AUTH, BEARER_AUTH } from '../../app.setup';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
-import type { PermissionScope } from '../../rbac/decorators/require-permissions.decorator';
 import type { Permission } from '../../rbac/permission';
+import type { ResourceType } from '../../rbac/resource-scope';
 
 /** Account states that confine a user to a few routes until they are resolved. */
 export const AccountRestriction = {
@@ -12,6 +12,14 @@ export const AccountRestriction = {
 } as const;
 export type AccountRestriction = (typeof AccountRestriction)[keyof typeof AccountRestriction];
 
+/** The resource a route acts on: grants scoped to it count. */
+export interface PermissionScope {
+  /** The kind of resource the route acts on. */
+  resourceType: ResourceType;
+  /** The route parameter holding the resource's id. */
+  idParam: string;
+}
+
 export interface AccessRequirement {
   /** All of these are needed; none means any authenticated caller. */
   permissions: readonly Permission[];
@@ -19,16 +27,20 @@ export interface AccessRequirement {
   allowRestricted: readonly AccountRestriction[];
   /** The resource the route acts on, so that grants scoped to it count. */
   scope?: PermissionScope;
-  /** Needs a login session: an API key is refused (keys must not manage keys, passwords or MFA). */
-  interactiveOnly?: boolean;
+  /** Needs a login session: an API key is refused (keys must not manage users, grants, keys, passwords or MFA). */
+  interactiveOnly: boolean;
+  /** `Authorization: Bearer <METRICS_SCRAPE_TOKEN>` also passes (the Prometheus endpoint only). */
+  acceptsScrapeToken: boolean;
 }
 
 export const ACCESS_REQUIREMENT = 'sentinel:access';
 
 /**
- * Declares that a route needs an authenticated caller, and documents the
- * bearer and API-key schemes and the 401/403 answers in Swagger. A route
- * with neither this nor `@Public()` is refused for everyone.
+ * Declares what a route needs; the global AccessGuard (src/access/access.guard.ts)
+ * decides. Documents the bearer and API-key schemes and the 401/403 answers in
+ * Swagger. A route with neither this nor `@Public()` is refused for everyone.
+ *
+ * `@Authenticated({ permissions: [Permission.AgentsManage], scope: { resourceType: ResourceType.Agent, idParam: 'id' } })`
  */
 export function Authenticated(options: Partial<AccessRequirement> = {}): MethodDecorator & ClassDecorator {
   const requirement: AccessRequirement = {
@@ -36,6 +48,7 @@ export function Authenticated(options: Partial<AccessRequirement> = {}): MethodD
     allowRestricted: options.allowRestricted ?? [],
     scope: options.scope,
     interactiveOnly: options.interactiveOnly ?? false,
+    acceptsScrapeToken: options.acceptsScrapeToken ?? false,
   };
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),
