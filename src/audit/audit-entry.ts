@@ -60,12 +60,14 @@ export interface AuditRow {
   trace_id: string | null;
   prev_hash: string;
   hash: string;
+  /** Which AUDIT_CHAIN_KEY entry made `hash`. */
+  chain_key_id: string;
 }
 
 export const AUDIT_COLUMNS =
   'id, created_at, user_id, username, session_id, api_key_id, action_type, resource_type, resource_id, ' +
   'action_details, ip_address, user_agent, request_method, request_path, response_status, execution_time_ms, ' +
-  'success, allowed, error_message, error_code, metadata, trace_id, prev_hash, hash';
+  'success, allowed, error_message, error_code, metadata, trace_id, prev_hash, hash, chain_key_id';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -76,7 +78,7 @@ export const AUDIT_RECORD_COLUMNS =
   'success, allowed, error_message, error_code, metadata, trace_id';
 
 /** An outbox row as PostgreSQL returns it: the record in its stored forms, awaiting its place in the chain. */
-export type AuditOutboxRow = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'> & { outbox_id: string };
+export type AuditOutboxRow = Omit<AuditRow, 'id' | 'prev_hash' | 'hash' | 'chain_key_id'> & { outbox_id: string };
 
 /**
  * The entry with every value made storable, whoever supplied it: text without

@@ -31,19 +31,32 @@ export class AuditHttpRecorder implements OnModuleInit {
     // An application context without HTTP (a CLI, a benchmark) has no adapter and no requests to record.
     if (!this.config.enabled || !(this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null)) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', async (request, reply, payload) => {
-      await this.record(request, reply, payload);
-      return payload;
+    // Callback style: a request with nothing to record passes without a promise.
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const recorded = this.record(request, reply, payload);
+      if (!recorded) {
+        done(null, payload);
+        return;
+      }
+      recorded.then(
+        () => {
+          done(null, payload);
+        },
+        (error: unknown) => {
+          done(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     });
   }
 
-  private async record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
-    if (request.auditRecorded || UNAUDITED_PATH.test(request.url)) return;
+  /** The row's admission to the trail (waiting only while its queue is full), or undefined when there is none to write. */
+  private record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> | undefined {
+    if (request.auditRecorded || UNAUDITED_PATH.test(request.url)) return undefined;
     const target = this.targets.of(request.method, request.routeOptions.url);
-    if (!target) return;
+    if (!target) return undefined;
     const status = reply.statusCode;
     const error = status >= 400 ? (request.errorDescription ?? errorOfPayload(payload)) : undefined;
-    await this.trail.recordRequest(requestAuditEntry(request, target, { status, error }, this.clock.now()));
+    return this.trail.recordRequest(requestAuditEntry(request, target, { status, error }, this.clock.now()));
   }
 }
 

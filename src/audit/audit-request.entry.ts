@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ErrorDescription } from '../common/errors/describe-error';
 import type { AuditEntry } from './audit-entry';
 import type { AuditTarget } from './audit-target';
+import type { DeclaredInputFields } from '../common/routing/declared-input-fields';
 import { summarizeInput } from './request-summary';
 
 declare module 'fastify' {
@@ -45,7 +46,7 @@ export function requestAuditEntry(
     actionType: target.action,
     resourceType: target.resourceType,
     resourceId: typeof fromParam === 'string' ? fromParam : (outcome.createdId ?? null),
-    actionDetails: inputSummary(request),
+    actionDetails: inputSummary(request, target.declaredInput),
     ipAddress: context?.ip ?? null,
     userAgent: context?.userAgent ?? null,
     requestMethod: request.method,
@@ -65,22 +66,31 @@ export function requestAuditEntry(
  * What the row keeps of the input: a redacted, shortened summary of the path
  * parameters, query and JSON body. A body that is not JSON (a string, bytes)
  * is described by its type and length only, never copied: a password sent
- * as text/plain must not end up in a record kept for years.
+ * as text/plain must not end up in a record kept for years. Nor one sent
+ * under a field the route does not take (`{"username", "password", "pw2"}`):
+ * such a field is named, its value is not kept.
  */
-function inputSummary(request: FastifyRequest): Record<string, unknown> | null {
+function inputSummary(request: FastifyRequest, declared: DeclaredInputFields): Record<string, unknown> | null {
   const body: unknown = request.body;
   const parts = Object.entries({
     params: request.params,
-    query: request.query,
+    query: onlyDeclared(request.query, declared.query),
     body:
       typeof body === 'string' || Buffer.isBuffer(body)
         ? { type: typeof body === 'string' ? 'text' : 'bytes', length: body.length }
-        : body,
+        : onlyDeclared(body, declared.body),
   }).filter(
     ([, value]) =>
       value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0),
   );
   return parts.length === 0 ? null : (summarizeInput(Object.fromEntries(parts)) as Record<string, unknown>);
+}
+
+export const UNDECLARED = '[UNDECLARED FIELD]';
+
+function onlyDeclared(input: unknown, fields: ReadonlySet<string> | undefined): unknown {
+  if (!fields || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).map(([key, value]) => [key, fields.has(key) ? value : UNDECLARED]));
 }
 
 /** The id a creating route's answer names: `{id}` or `{user: {id}}`. */

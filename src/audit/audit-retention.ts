@@ -3,7 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { auditConfig } from '../config';
 import { PartitionMaintenanceService } from '../database/partition-maintenance.service';
-import { AUDIT_CHAIN_KEY } from './audit-chain-key.provider';
+import { HmacKeyring } from '../common/keyring/hmac-keyring';
+import { AUDIT_CHAIN_KEYS } from './audit-chain-key.provider';
 import { CHAIN_LOCK, readHead } from './audit-chainer.service';
 import { AuditTrail } from './audit-trail.service';
 import { type ChainCheckpoint, GENESIS_HASH, signChainCheckpoint } from './hash-chain';
@@ -21,7 +22,7 @@ export class AuditRetention implements OnModuleInit {
   constructor(
     private readonly partitions: PartitionMaintenanceService,
     private readonly trail: AuditTrail,
-    @Inject(AUDIT_CHAIN_KEY) private readonly key: string,
+    @Inject(AUDIT_CHAIN_KEYS) private readonly keys: HmacKeyring,
     @Inject(auditConfig.KEY) private readonly config: ConfigType<typeof auditConfig>,
   ) {}
 
@@ -49,7 +50,8 @@ export class AuditRetention implements OnModuleInit {
     ).at(0);
     const first = (
       await manager.query<{ id: string; prev_hash: string }[]>(
-        'SELECT id::text, prev_hash FROM audit_logs ORDER BY id LIMIT 1',
+        // By the bigint column: `ORDER BY id` would sort the text output column, putting 10 before 6.
+        'SELECT id::text, prev_hash FROM audit_logs ORDER BY audit_logs.id LIMIT 1',
       )
     ).at(0);
     const head = await readHead(manager);
@@ -58,15 +60,17 @@ export class AuditRetention implements OnModuleInit {
       firstKeptId: first?.id ?? (BigInt(head?.lastId ?? '0') + 1n).toString(),
       firstKeptPrevHash: first?.prev_hash ?? head?.lastHash ?? GENESIS_HASH,
       rowsDropped: (BigInt(previous?.rows_dropped ?? '0') + droppedRows).toString(),
+      keyId: this.keys.current.id,
     };
     await manager.query(
-      `INSERT INTO audit_chain_checkpoints (first_kept_id, first_kept_prev_hash, rows_dropped, signature)
-       VALUES ($1, $2, $3, $4)`,
+      `INSERT INTO audit_chain_checkpoints (first_kept_id, first_kept_prev_hash, rows_dropped, signature, key_id)
+       VALUES ($1, $2, $3, $4, $5)`,
       [
         checkpoint.firstKeptId,
         checkpoint.firstKeptPrevHash,
         checkpoint.rowsDropped,
-        signChainCheckpoint(this.key, checkpoint),
+        signChainCheckpoint(this.keys.current.value, checkpoint),
+        checkpoint.keyId,
       ],
     );
   }

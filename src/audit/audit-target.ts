@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { declaredInputFields, type DeclaredInputFields } from '../common/routing/declared-input-fields';
 import { type CatalogRoute, RouteCatalog } from '../common/routing/route-catalog.service';
-import { ACCESS_REQUIREMENT, type AccessRequirement } from '../auth/decorators/access.decorator';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../access/decorators/authenticated.decorator';
 import { AUDIT_ACTION, type AuditDeclaration, NOT_AUDITED } from './decorators/audit.decorator';
 
 /** What an audit row says a request was about, from the route's declarations. */
@@ -8,6 +9,8 @@ export interface AuditTarget {
   action: string;
   resourceType: string | null;
   idParam: string | null;
+  /** What the route's DTOs declare: only those fields' values are kept in the row. */
+  declaredInput: DeclaredInputFields;
 }
 
 /** Requests no route of the app matched: unknown paths, probes for files. */
@@ -15,6 +18,7 @@ export const UNMATCHED_ROUTE_TARGET: AuditTarget = {
   action: 'http.unmatched-route',
   resourceType: null,
   idParam: null,
+  declaredInput: {},
 };
 
 /** Reads each route's @Audit declaration once, and answers for every request to it from then on. */
@@ -48,5 +52,6 @@ function targetOf(route: CatalogRoute): AuditTarget | null {
     action: declared?.action ?? 'http.undeclared-route',
     resourceType: declared?.resource ?? access?.scope?.resourceType ?? null,
     idParam: declared?.idParam ?? access?.scope?.idParam ?? null,
+    declaredInput: declaredInputFields(route.controller, route.methodName),
   };
 }

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AUDIT_CHAIN_KEY } from './audit-chain-key.provider';
-import { headIsGenuine, readHead } from './audit-chainer.service';
+import { HmacKeyring } from '../common/keyring/hmac-keyring';
+import { AUDIT_CHAIN_KEYS } from './audit-chain-key.provider';
+import { headVerdict, readHead } from './audit-chainer.service';
 import { AuditErrorCode, AuditException } from './audit.exception';
 import { AUDIT_COLUMNS, type AuditRow } from './audit-entry';
 import type { AuditVerificationDto, ChainHeadDto, VerifyAuditQueryDto } from './dto/audit-query.dto';
@@ -41,7 +42,7 @@ interface ChainStart {
 export class AuditVerifier {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(AUDIT_CHAIN_KEY) private readonly key: string,
+    @Inject(AUDIT_CHAIN_KEYS) private readonly keys: HmacKeyring,
   ) {}
 
   /** The signed head, to keep outside the database (an export, a webhook) and pass back as an anchor. */
@@ -49,9 +50,14 @@ export class AuditVerifier {
     const head = await readHead(this.dataSource.manager);
     if (!head) throw new AuditException(AuditErrorCode.EmptyChain);
     // Never sign what the chainer did not write: a forged head would come back looking genuine.
-    if (!headIsGenuine(this.key, head)) throw new AuditException(AuditErrorCode.ForgedHead);
-    const { lastId, lastHash, rowCount } = head;
-    return { lastId, lastHash, rowCount, signature: signChainHead(this.key, head) };
+    const verdict = headVerdict(this.keys, head);
+    if (verdict === 'forged') throw new AuditException(AuditErrorCode.ForgedHead);
+    const key = this.keys.find(head.keyId);
+    if (verdict === 'unknown-key' || key === undefined) {
+      throw new AuditException(AuditErrorCode.UnknownChainKey, `The head names key id ${head.keyId}`);
+    }
+    const { lastId, lastHash, rowCount, keyId } = head;
+    return { lastId, lastHash, rowCount, keyId, signature: signChainHead(key, head) };
   }
 
   /** In one snapshot: rows chained while the walk runs must not look like a head without its rows. */
@@ -107,7 +113,11 @@ export class AuditVerifier {
             },
           };
         }
-        if (chainHash(this.key, row.prev_hash, row) !== row.hash) {
+        const key = this.keys.find(row.chain_key_id);
+        if (key === undefined) {
+          return { checked, verdict: { valid: false, firstBrokenId: row.id, problem: 'key', keyId: row.chain_key_id } };
+        }
+        if (chainHash(key, row.prev_hash, row) !== row.hash) {
           return { checked, verdict: { valid: false, firstBrokenId: row.id, problem: 'content' } };
         }
         expectedPrevious = row.hash;
@@ -127,9 +137,15 @@ export class AuditVerifier {
   private async start(manager: EntityManager): Promise<ChainStart | Verdict> {
     const row = (
       await manager.query<
-        { first_kept_id: string; first_kept_prev_hash: string; rows_dropped: string; signature: string }[]
+        {
+          first_kept_id: string;
+          first_kept_prev_hash: string;
+          rows_dropped: string;
+          signature: string;
+          key_id: string;
+        }[]
       >(
-        `SELECT first_kept_id::text, first_kept_prev_hash, rows_dropped::text, signature
+        `SELECT first_kept_id::text, first_kept_prev_hash, rows_dropped::text, signature, key_id
            FROM audit_chain_checkpoints ORDER BY id DESC LIMIT 1`,
       )
     ).at(0);
@@ -138,8 +154,11 @@ export class AuditVerifier {
       firstKeptId: row.first_kept_id,
       firstKeptPrevHash: row.first_kept_prev_hash,
       rowsDropped: row.rows_dropped,
+      keyId: row.key_id,
     };
-    if (!sameHex(signChainCheckpoint(this.key, checkpoint), row.signature)) {
+    const key = this.keys.find(checkpoint.keyId);
+    if (key === undefined) return { valid: false, problem: 'key', keyId: checkpoint.keyId };
+    if (!sameHex(signChainCheckpoint(key, checkpoint), row.signature)) {
       return { valid: false, problem: 'checkpoint' };
     }
     return {
@@ -165,16 +184,23 @@ export class AuditVerifier {
     rowsDropped: bigint,
   ): Promise<Verdict | undefined> {
     const stored = (
-      await manager.query<{ last_id: string; last_hash: string; row_count: string | null; signature: string | null }[]>(
-        'SELECT last_id::text, last_hash, row_count::text, signature FROM audit_chain_head',
-      )
+      await manager.query<
+        { last_id: string; last_hash: string; row_count: string | null; signature: string | null; key_id: string }[]
+      >('SELECT last_id::text, last_hash, row_count::text, signature, key_id FROM audit_chain_head')
     ).at(0);
     if (!stored) {
       // Records without a chain head were written around the chain, not through it.
       return lastRow === undefined ? undefined : { valid: false, firstBrokenId: lastRow.id, problem: 'tail' };
     }
-    const head: ChainHead = { lastId: stored.last_id, lastHash: stored.last_hash, rowCount: stored.row_count ?? '' };
-    if (stored.signature === null || !sameHex(signChainHead(this.key, head), stored.signature)) {
+    const head: ChainHead = {
+      lastId: stored.last_id,
+      lastHash: stored.last_hash,
+      rowCount: stored.row_count ?? '',
+      keyId: stored.key_id,
+    };
+    const key = this.keys.find(head.keyId);
+    if (key === undefined) return { valid: false, firstBrokenId: head.lastId, problem: 'key', keyId: head.keyId };
+    if (stored.signature === null || !sameHex(signChainHead(key, head), stored.signature)) {
       return { valid: false, firstBrokenId: head.lastId, problem: 'head' };
     }
     if (lastRow?.id !== head.lastId || lastRow.hash !== head.lastHash) {

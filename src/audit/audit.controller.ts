@@ -1,7 +1,7 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
-import { RequirePermissions } from '../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../rbac/permission';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifier } from './audit-verifier.service';
@@ -18,7 +18,7 @@ import {
 } from './dto/audit-query.dto';
 
 @ApiTags('audit')
-@RequirePermissions([Permission.AuditRead])
+@Authenticated({ permissions: [Permission.AuditRead] })
 @Controller('audit-logs')
 export class AuditController {
   constructor(

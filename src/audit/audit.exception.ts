@@ -4,6 +4,7 @@ import { DomainException, type ErrorOutcome } from '../common/errors/domain.exce
 export enum AuditErrorCode {
   EmptyChain = 'AUDIT_CHAIN_EMPTY',
   ForgedHead = 'AUDIT_CHAIN_HEAD_FORGED',
+  UnknownChainKey = 'AUDIT_CHAIN_KEY_UNKNOWN',
 }
 
 const OUTCOMES: Record<AuditErrorCode, ErrorOutcome> = {
@@ -11,6 +12,10 @@ const OUTCOMES: Record<AuditErrorCode, ErrorOutcome> = {
   [AuditErrorCode.ForgedHead]: [
     HttpStatus.CONFLICT,
     'The chain head fails its signature: it was altered outside the app (see GET /audit-logs/verify)',
+  ],
+  [AuditErrorCode.UnknownChainKey]: [
+    HttpStatus.CONFLICT,
+    'The chain head is signed with a key AUDIT_CHAIN_KEY no longer lists (see GET /audit-logs/verify)',
   ],
 };
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { AuditRow } from './audit-entry';
 import { canonicalJson, chainHash, GENESIS_HASH, signChainCheckpoint, signChainHead } from './hash-chain';
 
@@ -24,6 +25,7 @@ const row: Omit<AuditRow, 'prev_hash' | 'hash'> = {
   error_code: null,
   metadata: { route: '/api/v1/agents' },
   trace_id: 'abc',
+  chain_key_id: 'c0',
 };
 
 describe('hash chain', () => {
@@ -46,17 +48,44 @@ describe('hash chain', () => {
   });
 
   it('links a record without an error code exactly as records chained before the column existed', () => {
-    const { error_code: _absent, ...chainedBefore } = row;
+    const { error_code: _absent, chain_key_id: _implicit, ...chainedBefore } = row;
     expect(chainHash(key, GENESIS_HASH, row)).toBe(chainHash(key, GENESIS_HASH, chainedBefore));
   });
 
+  it('links a record under the implicit key id c0 exactly as records chained before key ids existed', () => {
+    const withCode = { ...row, error_code: 'LAST_ADMIN' };
+    const { chain_key_id: _implicit, ...chainedBefore } = withCode;
+    expect(chainHash(key, GENESIS_HASH, withCode)).toBe(chainHash(key, GENESIS_HASH, chainedBefore));
+  });
+
+  it('covers an explicit key id, and never confuses it with an error code', () => {
+    const underC2 = chainHash(key, GENESIS_HASH, { ...row, chain_key_id: 'c2' });
+    expect(chainHash(key, GENESIS_HASH, { ...row, chain_key_id: 'c3' })).not.toBe(underC2);
+    expect(chainHash(key, GENESIS_HASH, { ...row, error_code: 'c2' })).not.toBe(underC2);
+  });
+
+  it('signs heads and checkpoints under the implicit id as before, and covers any other id', () => {
+    const head = { lastId: '10', lastHash: 'a'.repeat(64), rowCount: '10', keyId: 'c0' };
+    const before = createHmac('sha256', key)
+      .update(`head\n10\n${'a'.repeat(64)}\n10`)
+      .digest('hex');
+    expect(signChainHead(key, head)).toBe(before);
+    expect(signChainHead(key, { ...head, keyId: 'c2' })).not.toBe(before);
+    const checkpoint = { firstKeptId: '11', firstKeptPrevHash: 'b'.repeat(64), rowsDropped: '10', keyId: 'c0' };
+    const checkpointBefore = createHmac('sha256', key)
+      .update(`checkpoint\n11\n${'b'.repeat(64)}\n10`)
+      .digest('hex');
+    expect(signChainCheckpoint(key, checkpoint)).toBe(checkpointBefore);
+    expect(signChainCheckpoint(key, { ...checkpoint, keyId: 'c2' })).not.toBe(checkpointBefore);
+  });
+
   it('signs the head over its id, hash and count, so a rewound or recounted head does not verify', () => {
-    const head = { lastId: '10', lastHash: 'a'.repeat(64), rowCount: '10' };
+    const head = { lastId: '10', lastHash: 'a'.repeat(64), rowCount: '10', keyId: 'c1' };
     const signature = signChainHead(key, head);
     expect(signChainHead(key, { ...head, lastId: '5' })).not.toBe(signature);
     expect(signChainHead(key, { ...head, rowCount: '5' })).not.toBe(signature);
     expect(signChainHead('other-key'.repeat(4), head)).not.toBe(signature);
-    const checkpoint = { firstKeptId: '11', firstKeptPrevHash: 'b'.repeat(64), rowsDropped: '10' };
+    const checkpoint = { firstKeptId: '11', firstKeptPrevHash: 'b'.repeat(64), rowsDropped: '10', keyId: 'c1' };
     expect(signChainCheckpoint(key, { ...checkpoint, rowsDropped: '0' })).not.toBe(
       signChainCheckpoint(key, checkpoint),
     );

@@ -1,7 +1,11 @@
 import { registerAs } from '@nestjs/config';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigValidationError, validateEnvironment } from './config-validation.util';
 import { ToBoolean, ToInteger } from './env-transform.util';
+import { parseKeyedSecrets } from './keyed-secrets.util';
+
+/** The id of a chain key given as one value, and of every record, head and checkpoint from before keys had ids. */
+export const IMPLICIT_CHAIN_KEY_ID = 'c0';
 
 export const AUDIT_FAIL_MODES = ['closed', 'open'] as const;
 export type AuditFailMode = (typeof AUDIT_FAIL_MODES)[number];
@@ -16,9 +20,9 @@ class AuditEnvironment {
   @IsIn(AUDIT_FAIL_MODES, { message: `must be one of ${AUDIT_FAIL_MODES.join(', ')}` })
   AUDIT_FAIL_MODE: AuditFailMode = 'closed';
 
+  /** One key, or `newest-id:value,older-id:value`: the first chains new records, every listed one verifies. */
   @IsOptional()
   @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters' })
   AUDIT_CHAIN_KEY?: string;
 
   @ToInteger()
@@ -48,7 +52,8 @@ export const auditConfig = registerAs('audit', () => {
   return {
     enabled: env.AUDIT_ENABLED,
     failMode: env.AUDIT_FAIL_MODE,
-    chainKey: env.AUDIT_CHAIN_KEY,
+    /** Newest first; empty on the embedded default, where one is generated into DATA_DIR. */
+    chainKeys: parseKeyedSecrets('AUDIT_CHAIN_KEY', env.AUDIT_CHAIN_KEY, IMPLICIT_CHAIN_KEY_ID),
     retentionDays: env.SECURITY_AUDIT_RETENTION_DAYS,
     bufferMax: env.AUDIT_BUFFER_MAX,
     batchMax: env.AUDIT_BATCH_MAX,

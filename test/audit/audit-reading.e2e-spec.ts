@@ -163,16 +163,20 @@ describe('audit: tamper evidence', () => {
       // More history, then the anchor an operator exports (GET /audit-logs/head, kept outside the database).
       for (let i = 0; i < 3; i++) await request(testApp.baseUrl, '/api/v1/auth/me', { token });
       await testApp.app.get(AuditTrail).flush();
-      const exported = await request<{ lastId: string; lastHash: string; rowCount: string; signature: string }>(
-        testApp.baseUrl,
-        '/api/v1/audit-logs/head',
-        { token },
-      );
+      const exported = await request<{
+        lastId: string;
+        lastHash: string;
+        rowCount: string;
+        keyId: string;
+        signature: string;
+      }>(testApp.baseUrl, '/api/v1/audit-logs/head', { token });
       expect(exported.status).toBe(200);
       expect(exported.body).toEqual({
         lastId: expect.stringMatching(/^\d+$/),
         lastHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         rowCount: expect.stringMatching(/^\d+$/),
+        // A single AUDIT_CHAIN_KEY has the implicit id.
+        keyId: 'c0',
         signature: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
       const anchor = `?anchorId=${exported.body.lastId}&anchorHash=${exported.body.lastHash}`;

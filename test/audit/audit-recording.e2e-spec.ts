@@ -8,6 +8,7 @@ import { expectErrorBody, request } from '../support/http';
 import { discoverRoutes, servedPath } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createUser, tokenFor } from '../support/users';
+import { waitUntil } from '../support/wait';
 import { auditRows, cutDatabase } from './audit-support';
 
 const SOME_UUID = '3f1c7a9e-8a51-4c2b-9d43-6b6f0f1e2a10';
@@ -32,6 +33,23 @@ describe('audit: recording', () => {
     baseUrl = testApp.baseUrl;
   });
   afterAll(() => testApp.close());
+
+  it('chains, without any request here, a row another instance committed and never chained', async () => {
+    const traceId = `orphan-${randomUUID()}`;
+    // What an instance killed between its commit and its chainer's pass leaves behind.
+    await testApp.app
+      .get(DataSource)
+      .query(
+        `INSERT INTO audit_outbox (created_at, action_type, success, trace_id) VALUES (now(), 'test.orphan', true, $1)`,
+        [traceId],
+      );
+    const chained = (): Promise<{ hash: string }[]> =>
+      testApp.app.get(DataSource).query('SELECT hash FROM audit_logs WHERE trace_id = $1', [traceId]);
+    await waitUntil(async () => (await chained()).length === 1, 10_000);
+    const admin = await createUser(testApp.app, { role: Role.Admin });
+    const verify = await request(baseUrl, '/api/v1/audit-logs/verify', { token: await tokenFor(baseUrl, admin) });
+    expect(verify.body).toMatchObject({ valid: true });
+  });
 
   it('records one row for every route of every controller, even when the request is refused', async () => {
     const routes = discoverRoutes(testApp.app).filter((route) => !route.path.startsWith('/health'));
@@ -166,6 +184,23 @@ describe('audit: recording', () => {
     expect(everything).toContain('[REDACTED]');
     const [bigBody] = await auditRows(testApp.app, "trace_id = 'big-body'");
     expect(JSON.stringify(bigBody.action_details).length).toBeLessThan(1000);
+  });
+
+  it('keeps no value of a field the route does not take: a password sent under another name stays out', async () => {
+    const user = await createUser(testApp.app, { role: Role.Operator });
+    const traceId = `undeclared-${randomUUID()}`;
+    const refused = await request(baseUrl, '/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'x-request-id': traceId },
+      json: { username: user.username, password: user.password, pw2: user.password, note: 'plain words' },
+    });
+    expectErrorBody(refused, 400);
+
+    const [row] = await auditRows(testApp.app, 'trace_id = $1', [traceId]);
+    expect(JSON.stringify(row)).not.toContain(user.password);
+    expect(row.action_details).toEqual({
+      body: { username: user.username, password: '[REDACTED]', pw2: '[UNDECLARED FIELD]', note: '[UNDECLARED FIELD]' },
+    });
   });
 
   it('names an API key by id on the rows of requests made with it', async () => {

@@ -67,7 +67,7 @@ export class AuditFilterDto extends AuditTimeRangeDto {
 }
 
 export class ListAuditLogsQueryDto extends AuditFilterDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -124,7 +124,10 @@ export class ChainHeadDto {
   @ApiProperty({ description: 'How many records the chain has ever held, those retention dropped included.' })
   rowCount!: string;
 
-  @ApiProperty({ description: 'HMAC over the three, under the chain key.' })
+  @ApiProperty({ example: 'c2', description: 'Id of the AUDIT_CHAIN_KEY entry that signed it.' })
+  keyId!: string;
+
+  @ApiProperty({ description: 'HMAC over the three (and the key id, unless it is the implicit c0), under that key.' })
   signature!: string;
 }
 
@@ -232,13 +235,17 @@ export class AuditVerificationDto {
   firstBrokenId?: string;
 
   @ApiPropertyOptional({
-    enum: ['content', 'link', 'start', 'tail', 'head', 'count', 'checkpoint', 'anchor'],
+    enum: ['content', 'link', 'start', 'tail', 'head', 'count', 'checkpoint', 'anchor', 'key'],
     description:
       'content: a record was altered; link: one was deleted or inserted; start: the oldest were deleted outside ' +
       'retention; tail: the newest were deleted; head: the head was rewritten; count: records are missing; ' +
-      'checkpoint: a retention checkpoint was forged; anchor: the chain no longer reaches an exported head.',
+      'checkpoint: a retention checkpoint was forged; anchor: the chain no longer reaches an exported head; ' +
+      'key: a record, the head or the checkpoint names a chain key id AUDIT_CHAIN_KEY does not list (keyId).',
   })
-  problem?: 'content' | 'link' | 'start' | 'tail' | 'head' | 'count' | 'checkpoint' | 'anchor';
+  problem?: 'content' | 'link' | 'start' | 'tail' | 'head' | 'count' | 'checkpoint' | 'anchor' | 'key';
+
+  @ApiPropertyOptional({ example: 'c1', description: 'With problem `key`: the key id no configured key has.' })
+  keyId?: string;
 }
 
 export class AuditSummaryRowDto {
