@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../audit/decorators/audit.decorator';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -6,14 +7,13 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Clock } from '../common/clock/clock';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';
-import { RequirePermissions } from '../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../rbac/permission';
 import { BlocksService } from './blocks/blocks.service';
 import { BlockDto, CreateBlockDto, ListBlocksQueryDto } from './dto/block.dto';
 import { RecordIdParamDto } from './dto/record-id-param.dto';
 
 @ApiTags('security')
-@RequirePermissions([Permission.SecurityRead])
+@Authenticated({ permissions: [Permission.SecurityRead] })
 @Controller('security/blocks')
 export class SecurityBlocksController {
   constructor(
@@ -32,7 +32,7 @@ export class SecurityBlocksController {
   }
 
   @Post()
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.blocks.create', { resource: 'security-block' })
   @ApiOperation({
     summary: 'Block an address or network for a time, on every instance; an allowlisted one is refused (409).',
@@ -44,7 +44,7 @@ export class SecurityBlocksController {
   }
 
   @Delete(':id')
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.blocks.lift', { resource: 'security-block', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Lift a block now, on every instance.' })

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../audit/decorators/audit.decorator';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -7,7 +8,6 @@ import { ApiErrorResponses } from '../common/errors/api-error-responses.decorato
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';
 import { PaginationQueryDto } from '../common/pagination/pagination-query.dto';
 import { TimeRangeQueryDto } from '../common/time-range/time-range-query.dto';
-import { RequirePermissions } from '../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../rbac/permission';
 import { AccessSummaryService } from './access-summary.service';
 import { AlertsService } from './alerts/alerts.service';
@@ -27,7 +27,7 @@ import {
 import { SecurityEventsService } from './events/security-events.service';
 
 @ApiTags('security')
-@RequirePermissions([Permission.SecurityRead])
+@Authenticated({ permissions: [Permission.SecurityRead] })
 @Controller('security')
 export class SecurityEventsController {
   constructor(
@@ -37,7 +37,7 @@ export class SecurityEventsController {
   ) {}
 
   @Post('events')
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.events.report', { resource: 'security-event' })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
@@ -63,7 +63,7 @@ export class SecurityEventsController {
   }
 
   @Post('events/:id/resolve')
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.events.resolve', { resource: 'security-event', idParam: 'id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Mark an event resolved, with notes.' })

@@ -12,10 +12,12 @@ import { BlockChangeNotifier } from './blocks/block-change.notifier';
 import { BlockEnforcer } from './blocks/block-enforcer';
 import { BlocksService } from './blocks/blocks.service';
 import { IpBlockHook } from './blocks/ip-block.hook';
+import { RedisBlockChannel } from './blocks/redis-block-channel';
 import { Detector } from './detection/detector.service';
 import { HttpErrorObserver } from './detection/http-error.observer';
 import { Responder } from './detection/responder.service';
 import { WindowStore } from './detection/window-store';
+import { BackupEventListener } from './events/backup-event.listener';
 import { SecurityEventListener } from './events/security-event.listener';
 import { SecurityEventStore } from './events/security-event-store';
 import { SecurityEventsService } from './events/security-events.service';
@@ -39,6 +41,7 @@ import { SecurityPoliciesController } from './security-policies.controller';
     SecurityEventStore,
     SecurityEventsService,
     SecurityEventListener,
+    BackupEventListener,
     PoliciesService,
     WindowStore,
     Detector,
@@ -46,6 +49,7 @@ import { SecurityPoliciesController } from './security-policies.controller';
     HttpErrorObserver,
     Allowlist,
     BlockEnforcer,
+    RedisBlockChannel,
     BlockChangeNotifier,
     BlocksService,
     IpBlockHook,

@@ -1,17 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../audit/decorators/audit.decorator';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
-import { RequirePermissions } from '../rbac/decorators/require-permissions.decorator';
 import { Permission } from '../rbac/permission';
 import { CreatePolicyDto, PolicyDto, UpdatePolicyDto } from './dto/policy.dto';
 import { RecordIdParamDto } from './dto/record-id-param.dto';
 import { PoliciesService } from './policies/policies.service';
 
 @ApiTags('security')
-@RequirePermissions([Permission.SecurityRead])
+@Authenticated({ permissions: [Permission.SecurityRead] })
 @Controller('security/policies')
 export class SecurityPoliciesController {
   constructor(private readonly policies: PoliciesService) {}
@@ -34,7 +34,7 @@ export class SecurityPoliciesController {
   }
 
   @Post()
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.policies.create', { resource: 'security-policy' })
   @ApiOperation({ summary: 'Add a policy; its config is validated for its type. In force at once on every instance.' })
   @ApiCreatedResponse({ type: PolicyDto })
@@ -44,7 +44,7 @@ export class SecurityPoliciesController {
   }
 
   @Patch(':id')
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.policies.update', { resource: 'security-policy', idParam: 'id' })
   @ApiOperation({ summary: 'Change a policy (config, active, simulation, priority); in force at once.' })
   @ApiOkResponse({ type: PolicyDto })
@@ -54,7 +54,7 @@ export class SecurityPoliciesController {
   }
 
   @Delete(':id')
-  @RequirePermissions([Permission.SecurityManage])
+  @Authenticated({ permissions: [Permission.SecurityManage] })
   @Audit('security.policies.delete', { resource: 'security-policy', idParam: 'id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Remove a policy; its blocks stay until they end.' })

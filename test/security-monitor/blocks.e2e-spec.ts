@@ -4,9 +4,11 @@ import type { BlockDto } from '../../src/security-monitor/dto/block.dto';
 import type { SecurityEventDto } from '../../src/security-monitor/dto/security-event.dto';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
+import { asAdministrator } from '../audit/audit-support';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 import { createUser, type TestUser, tokenFor } from '../support/users';
+import { waitUntil } from '../support/wait';
 import type { Page } from '../rbac/rbac-fixtures';
 import {
   eventually,
@@ -191,5 +193,33 @@ describe('security monitor: a burst of bad logins blocks the ip on every instanc
     expect(blocks.body.items).toEqual([expect.objectContaining({ offence: 2, secondsLeft: 1800 })]);
     clock.advance(1_800_000);
     expect((await from(second.baseUrl, ATTACKER)).status).toBe(200);
+  });
+});
+
+describe('security monitor: the block listener', () => {
+  it('survives the database ending its connection, and listens again', async () => {
+    const testApp = await createTestApp();
+    try {
+      const listeners = (): Promise<{ pid: number }[]> =>
+        asAdministrator(async (client) => {
+          const { rows } = await client.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sentinel-monitor-listener'",
+            [new URL(testApp.databaseUrl).pathname.slice(1)],
+          );
+          return rows;
+        });
+      await waitUntil(async () => (await listeners()).length === 1);
+      // An operator's pg_terminate_backend, a failover: the server sends FATAL and closes the socket.
+      await asAdministrator((client) =>
+        client.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sentinel-monitor-listener'",
+          [new URL(testApp.databaseUrl).pathname.slice(1)],
+        ),
+      );
+      await waitUntil(async () => (await listeners()).length === 1, 20_000);
+      expect((await request(testApp.baseUrl, '/health/ready')).status).toBe(200);
+    } finally {
+      await testApp.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { securityMonitorConfig } from '../../config';
 import { Transactions } from '../../database/transactions/transactions.service';
+import { type BlockChange, RedisBlockChannel } from './redis-block-channel';
 
 const CHANNEL = 'sentinel_security_blocks';
 const RECONNECT_DELAY_MS = 1000;
@@ -17,7 +18,8 @@ type Reload = () => Promise<void>;
  * in the changing transaction (so it arrives only if the change commits),
  * heard on one LISTEN connection per instance. A reload on every reconnect
  * and every SECURITY_STATE_REFRESH_MS covers notifications a dropped
- * connection missed.
+ * connection missed. With REDIS_URL the change is also published on Redis
+ * after commit (RedisBlockChannel), and the reloads read Redis's set too.
  */
 @Injectable()
 export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,6 +34,7 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly redis: RedisBlockChannel,
     @Inject(securityMonitorConfig.KEY) private readonly config: ConfigType<typeof securityMonitorConfig>,
   ) {}
 
@@ -41,8 +44,9 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Announces a change; inside a transaction it goes out when that commits. */
-  async announce(): Promise<void> {
+  async announce(change: BlockChange): Promise<void> {
     await this.transactions.query('SELECT pg_notify($1, $2)', [CHANNEL, 'changed']);
+    this.redis.announce(change);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -89,13 +93,17 @@ export class BlockChangeNotifier implements OnApplicationBootstrap, OnApplicatio
     this.reconnecting = true;
     this.client = undefined;
     client.removeAllListeners();
+    // A dying connection may still report errors (the server's FATAL, a reset): with no listener
+    // left, pg would raise them as an unhandled 'error' and take the process down.
+    client.on('error', () => undefined);
     void client.end().catch(() => undefined);
     this.reconnectTimer = setTimeout(() => void this.connect(), RECONNECT_DELAY_MS);
     this.reconnectTimer.unref();
   }
 
   private async reload(): Promise<void> {
-    for (const reload of this.reloads) {
+    const reloads = this.redis.enabled ? [...this.reloads, () => this.redis.readAll()] : this.reloads;
+    for (const reload of reloads) {
       try {
         await reload();
       } catch (error) {

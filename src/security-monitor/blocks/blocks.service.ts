@@ -32,7 +32,8 @@ export type BlockOutcome =
 /**
  * Blocks: timed, escalating for repeat offenders (fail2ban's
  * bantime.increment), never covering an allowlisted address, stored in
- * PostgreSQL and announced to every instance when they change.
+ * PostgreSQL (and, with REDIS_URL, their active set in Redis) and announced
+ * to every instance when they change.
  */
 @Injectable()
 export class BlocksService implements OnModuleInit {
@@ -107,7 +108,7 @@ export class BlocksService implements OnModuleInit {
     );
     const lifted = rows.at(0);
     if (!lifted) throw new SecurityMonitorException(SecurityMonitorErrorCode.BlockNotFound);
-    await this.notifier.announce();
+    await this.notifier.announce({ kind: 'lifted', id: lifted.id, network: lifted.network });
     this.events.publish(new SecurityIpUnblocked(lifted.id, lifted.network));
   }
 
@@ -161,7 +162,12 @@ export class BlocksService implements OnModuleInit {
        VALUES ($1::cidr, $2, $3, $4, $5, $6, $7) RETURNING ${BLOCK_COLUMNS}`,
       [network, reason, policyId, offence, createdBy, now, expiresAt],
     );
-    await this.notifier.announce();
+    await this.notifier.announce({
+      kind: 'added',
+      id: block.id,
+      network: block.network,
+      expiresAt: block.expires_at.getTime(),
+    });
     this.events.publish(new SecurityIpBlocked(block.id, block.network, block.expires_at, offence, reason));
     return { block, created: true };
   }

@@ -9,6 +9,7 @@ import { securityMonitorConfig } from '../../config';
 import { SecurityMonitorErrorCode, SecurityMonitorException } from '../security-monitor.exception';
 import { Allowlist } from './allowlist';
 import { BlockEnforcer } from './block-enforcer';
+import { clientIp } from '../../common/request-context/client-ip';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,7 +42,7 @@ export class IpBlockHook implements OnModuleInit {
     if (!this.config.enabled || !(this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null)) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
-      const ip = request.requestContext?.ip ?? request.ip;
+      const ip = clientIp(request);
       const block = this.enforcer.blocking(ip);
       if (!block || this.allowlist.coversIp(ip)) {
         done();

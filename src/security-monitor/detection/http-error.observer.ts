@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock/clock';
 import { securityMonitorConfig } from '../../config';
 import { Detector } from './detector.service';
+import { clientIp } from '../../common/request-context/client-ip';
 
 /** Answers that say a client is probing: missing credentials, refused access, paths that do not exist. */
 const PROBE_STATUSES = new Set([401, 403, 404, 405]);
@@ -39,7 +40,7 @@ export class HttpErrorObserver implements OnModuleInit {
       kind: 'http-error',
       status,
       path: `${request.method} ${request.url.split('?')[0].slice(0, 200)}`,
-      ip: context?.ip ?? request.ip,
+      ip: clientIp(request),
       userAgent: context?.userAgent?.slice(0, 300) ?? null,
       userId: context?.actor?.userId,
       at: this.clock.now(),

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
-import { AccountLockService } from '../../auth/account-lock.service';
+import { AccountLockService } from '../../auth/lockout/account-lock.service';
 import { SessionService } from '../../auth/sessions/session.service';
 import { Clock } from '../../common/clock/clock';
 import { DomainEvents } from '../../common/events/domain-events.service';

@@ -33,7 +33,7 @@ export class CreateBlockDto {
 }
 
 export class ListBlocksQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ default: true, description: 'Only blocks in force now (false: history too).' })
+  @ApiPropertyOptional({ type: Boolean, default: true, description: 'Only blocks in force now (false: history too).' })
   @IsOptional()
   @QueryBoolean()
   @IsBoolean()

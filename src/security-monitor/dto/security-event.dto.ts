@@ -169,7 +169,7 @@ export class SecurityEventDto {
 }
 
 export class StatisticsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650, default: 30, description: 'Days back from now.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'Days back from now.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
