@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audit } from '../audit/decorators/audit.decorator';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { Authenticated } from '../auth/decorators/access.decorator';
+import { Authenticated } from '../access/decorators/authenticated.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ApiPageResponse, mapPage, type PageDto } from '../common/pagination/paginated';

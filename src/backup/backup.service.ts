@@ -14,7 +14,7 @@ import type { ListBackupsQueryDto } from './dto/backup.dto';
 import { BackupDatabase } from './engine/backup-database';
 import type { BackupManifest, BackupType } from './engine/backup-manifest';
 import { BackupReader } from './engine/backup-reader';
-import { type BackupWriteProgress, writeBackup } from './engine/backup-writer';
+import { type BackupWriteProgress, removeSpools, writeBackup } from './engine/backup-writer';
 import { SnapshotRangeError, sinceSnapshotFilter } from './engine/snapshot-filter';
 import { BackupRecord } from './entities/backup-record.entity';
 import { RestoreRecord } from './entities/restore-record.entity';
@@ -232,6 +232,7 @@ export class BackupService implements OnApplicationBootstrap {
         compression: record.compressed,
         compressionLevel: this.config.compressionLevel,
         key: record.encrypted ? this.key : undefined,
+        parallel: { streams: this.config.parallelism, connect: () => this.database.connect() },
         onProgress: (progress) => {
           signal.throwIfAborted();
           request.onProgress?.(progress);
@@ -267,8 +268,9 @@ export class BackupService implements OnApplicationBootstrap {
       const interrupted = 'interrupted: the process stopped before it was done';
       for (const orphan of await this.records.findBy({ status: 'running' })) {
         await this.storages.of(orphan.storage)?.removePartial(backupFileName(orphan.id));
+        await removeSpools(orphan.id);
         await this.records.update(orphan.id, { status: 'failed', error: interrupted, completedAt: now });
-        this.logger.warn(`backup ${orphan.id} was interrupted; marked failed and its partial file removed`);
+        this.logger.warn(`backup ${orphan.id} was interrupted; marked failed and its partial files removed`);
       }
       await this.restores.update({ status: 'running' }, { status: 'failed', error: interrupted, completedAt: now });
     });

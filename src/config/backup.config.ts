@@ -38,6 +38,13 @@ class BackupEnvironment {
   @Max(9, range(1, 9))
   BACKUP_COMPRESSION_LEVEL = 1;
 
+  /** COPY streams a backup reads at once, each on its own connection, all in one exported snapshot. */
+  @ToInteger()
+  @IsInt(range(1, 16))
+  @Min(1, range(1, 16))
+  @Max(16, range(1, 16))
+  BACKUP_PARALLELISM = 2;
+
   @ToBoolean()
   @IsBoolean({ message: 'must be true or false' })
   ENABLE_BACKUP_ENCRYPTION = true;
@@ -120,6 +127,7 @@ export const backupConfig = registerAs('backup', () => {
     retentionCount: env.BACKUP_RETENTION_COUNT,
     compression: env.ENABLE_BACKUP_COMPRESSION,
     compressionLevel: env.BACKUP_COMPRESSION_LEVEL,
+    parallelism: env.BACKUP_PARALLELISM,
     encryption: env.ENABLE_BACKUP_ENCRYPTION,
     encryptionKey: env.BACKUP_ENCRYPTION_KEY,
     fullCron: env.BACKUP_FULL_CRON?.trim(),

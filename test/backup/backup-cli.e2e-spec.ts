@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createTestDatabase } from '../support/test-database';
-import { TEST_BACKUP_KEY, createTestApp } from '../support/test-app';
+import { TEST_BACKUP_KEY, TEST_MASTER_KEYS, createTestApp } from '../support/test-app';
 import { adminContext, auditChainValid, DATA_TABLES, seedData, tableChecksums } from './backup-support';
 import { DataSource } from 'typeorm';
 
@@ -26,6 +26,7 @@ function cliEnv(databaseUrl: string, backupDir: string): NodeJS.ProcessEnv {
     DATABASE_URL: databaseUrl,
     BACKUP_DIR: backupDir,
     BACKUP_ENCRYPTION_KEY: TEST_BACKUP_KEY,
+    SECRETS_MASTER_KEYS: TEST_MASTER_KEYS,
     JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef',
     API_KEY_PEPPER: 'test-only-api-key-pepper-0123456789abcdef',
     AUDIT_CHAIN_KEY: 'test-only-audit-chain-key-0123456789abcdef',
@@ -114,10 +115,19 @@ describe('the command line, with the server stopped', () => {
     const { child, result } = startCli(['backup', 'create'], env);
     const deadline = Date.now() + 60_000;
     let partial: string | undefined;
+    // Killed once the file has begun and the parallel streams have begun spooling tables.
+    const spools = async (backupId: string) =>
+      (await readdir(tmpdir())).filter((name) => name.startsWith(`sentinel-backup-${backupId}-`));
     while (!partial) {
       const files = await readdir(backupDir);
       const candidate = files.find((name) => name.endsWith('.partial'));
-      if (candidate && (await stat(join(backupDir, candidate))).size > 0) partial = candidate;
+      if (
+        candidate &&
+        (await stat(join(backupDir, candidate))).size > 0 &&
+        (await spools(candidate.replace('.backup.partial', ''))).length > 0
+      ) {
+        partial = candidate;
+      }
       if (Date.now() > deadline) throw new Error('the backup never began writing');
       await delay(5);
     }
@@ -143,10 +153,47 @@ describe('the command line, with the server stopped', () => {
     try {
       expect(await status()).toBe('failed');
       expect((await readdir(backupDir)).filter((name) => name.startsWith(id))).toEqual([]);
+      expect(await spools(id)).toEqual([]);
       const context = await adminContext(restarted);
       expect(await auditChainValid(context)).toEqual(expect.objectContaining({ valid: true }));
     } finally {
       await restarted.close();
     }
   });
+});
+
+describe('the command line on the embedded default (no DATABASE_URL)', () => {
+  let dataDir: string;
+  let backupDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sentinel-cli-embedded-'));
+    backupDir = join(dataDir, 'backups');
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('starts the embedded PostgreSQL under DATA_DIR itself, backs up, verifies and restores', async () => {
+    // Empty means unset: the command starts (and stops) the embedded server, keys generated into DATA_DIR.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      DATA_DIR: dataDir,
+      BACKUP_DIR: backupDir,
+      DATABASE_URL: '',
+      LOGS_FILE: '',
+    };
+    const created = await cli(['backup', 'create'], env);
+    expect(created.code).toBe(0);
+    const id = /^([0-9a-f-]{36})\s+full\s+completed/m.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(existsSync(join(backupDir, `${id}.backup`))).toBe(true);
+    const verified = await cli(['backup', 'verify', id!, '--restore-test'], env);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/ verified$/m);
+    const dry = await cli(['restore', id!, '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^users\s+replace\s+\d+ -> \d+ rows/m);
+    const restored = await cli(['restore', id!], env);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain(`of backup ${id}: completed`);
+  }, 300_000);
 });

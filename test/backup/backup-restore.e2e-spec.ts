@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
 import type { BackupDto } from '../../src/backup/dto/backup.dto';
 import { createTestApp, TEST_BACKUP_KEY } from '../support/test-app';
+import { waitUntil } from '../support/wait';
 import {
   adminContext,
   auditChainValid,
@@ -13,6 +14,7 @@ import {
   call,
   DATA_TABLES,
   restore,
+  schemaObjects,
   seedData,
   tableChecksums,
   takeBackup,
@@ -29,6 +31,7 @@ describe('backup and restore of real data', () => {
 
   it('restores a full backup to identical table contents, after the tables were changed', async () => {
     const before = await tableChecksums(context.sql, DATA_TABLES);
+    const objects = await schemaObjects(context.sql);
     const backup = await takeBackup(context);
     expect(backup).toEqual(
       expect.objectContaining({ type: 'full', compressed: true, encrypted: true, keyId: expect.any(String) }),
@@ -42,6 +45,8 @@ describe('backup and restore of real data', () => {
     const done = await restore(context, { backupId: backup.id, dryRun: false });
     expect(done).toEqual(expect.objectContaining({ status: 'completed', error: null }));
     expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(before);
+    // Indexes and constraints are dropped for the load and built again after it, every one as it was.
+    expect(await schemaObjects(context.sql)).toEqual(objects);
     expect(done.progress).toEqual(expect.objectContaining({ tablesDone: done.progress.tablesTotal }));
     await context.testApp.app.get(AuditTrail).flush();
     expect(await auditChainValid(context)).toEqual(expect.objectContaining({ valid: true }));
@@ -62,6 +67,51 @@ describe('backup and restore of real data', () => {
     const done = await restore(context, { backupId: incremental.id, dryRun: false });
     expect(done.status).toBe('completed');
     expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(atIncremental);
+  });
+
+  it('reads the tables on BACKUP_PARALLELISM connections, all in the one snapshot the backup took', async () => {
+    const [{ agents }] = await context.sql.query<{ agents: number }[]>('SELECT count(*)::int AS agents FROM agents');
+    const [{ toggles }] = await context.sql.query<{ toggles: number }[]>(
+      'SELECT count(*)::int AS toggles FROM api_toggles',
+    );
+    // Holding api_toggles makes the backup wait on it after it has taken its snapshot; what commits then is not in it.
+    const blocker = context.sql.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    let id = '';
+    try {
+      await blocker.query('LOCK TABLE api_toggles IN ACCESS EXCLUSIVE MODE');
+      const started = await call<BackupDto>(context, 'POST', '/backups', { type: 'full' });
+      expect(started.status).toBe(202);
+      id = started.body.id;
+      await waitUntil(async () => {
+        const [{ waiting }] = await context.sql.query<{ waiting: number }[]>(
+          `SELECT count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting FROM pg_stat_activity
+            WHERE application_name = 'sentinel-backup' AND datname = current_database()`,
+        );
+        return waiting === 1;
+      }, 60_000);
+      const [{ streams }] = await context.sql.query<{ streams: number }[]>(
+        `SELECT count(*)::int AS streams FROM pg_stat_activity
+          WHERE application_name = 'sentinel-backup' AND datname = current_database()`,
+      );
+      expect(streams).toBe(2);
+      await blocker.query(`INSERT INTO api_toggles (name) VALUES ('committed-during-backup')`);
+      await blocker.query(`INSERT INTO agents (name) VALUES ('committed-during-backup')`);
+      await blocker.commitTransaction();
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    await waitUntil(
+      async () => (await call<BackupDto>(context, 'GET', `/backups/${id}`)).body.status !== 'running',
+      60_000,
+    );
+    const done = await call<BackupDto>(context, 'GET', `/backups/${id}`);
+    expect(done.body.status).toBe('completed');
+    expect(done.body.rowCounts).toEqual(expect.objectContaining({ agents, api_toggles: toggles }));
+    await context.sql.query(`DELETE FROM api_toggles WHERE name = 'committed-during-backup'`);
+    await context.sql.query(`DELETE FROM agents WHERE name = 'committed-during-backup'`);
   });
 
   it('reports rows before and after in a dry run and changes nothing', async () => {

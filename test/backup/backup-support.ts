@@ -29,6 +29,21 @@ export async function tableChecksums(sql: DataSource, tables: readonly string[])
   return sums;
 }
 
+/** Every index and constraint of the schema, as PostgreSQL would create them again. */
+export async function schemaObjects(sql: DataSource): Promise<string[]> {
+  const rows = await sql.query<{ definition: string }[]>(
+    `SELECT c.relname || ': ' || pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+      WHERE c.relnamespace = current_schema()::regnamespace
+     UNION ALL
+     SELECT c.relname || ': ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+      WHERE c.relnamespace = current_schema()::regnamespace
+     ORDER BY 1`,
+  );
+  return rows.map((row) => row.definition);
+}
+
 /** Rows of every kind the platform holds: accounts, agents and many runs, proposals, toggles, grants. */
 export async function seedData(sql: DataSource, runs = 2000): Promise<void> {
   await sql.query(

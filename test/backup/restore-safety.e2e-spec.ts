@@ -10,6 +10,7 @@ import {
   call,
   DATA_TABLES,
   restore,
+  schemaObjects,
   seedData,
   tableChecksums,
   takeBackup,
@@ -72,10 +73,12 @@ describe('a restore that fails leaves the database as it was', () => {
       [agent.id],
     );
     const changed = await tableChecksums(context.sql, DATA_TABLES);
+    const objects = await schemaObjects(context.sql);
     const done = await restore(context, { backupId: backup.id, dryRun: false, tables: ['agents'] });
     expect(done.status).toBe('failed');
     expect(done.error).toContain('agent_runs_agent_id_fkey');
     expect(await tableChecksums(context.sql, DATA_TABLES)).toEqual(changed);
+    expect(await schemaObjects(context.sql)).toEqual(objects);
   });
 
   it('restores only the named tables', async () => {

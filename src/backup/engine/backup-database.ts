@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../database/database.module';
+import { migrateDatabaseAt } from '../../database/migration-runner';
 import { quoteIdentifier } from './table-catalog';
 
 /**
@@ -46,17 +46,7 @@ export class BackupDatabase {
     try {
       const url = new URL(this.url);
       url.pathname = `/${name}`;
-      const scratch = await new DataSource({
-        type: 'postgres',
-        url: url.toString(),
-        migrations: [MIGRATIONS],
-        migrationsTableName: 'schema_migrations',
-      }).initialize();
-      try {
-        await scratch.runMigrations({ transaction: 'each' });
-      } finally {
-        await scratch.destroy();
-      }
+      await migrateDatabaseAt(url.toString());
       return await fn(name);
     } finally {
       await this.dataSource.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Client } from 'pg';
@@ -26,7 +30,14 @@ import {
 } from './backup-manifest';
 import { type CopyDataSummary, CopyDataTap } from './copy-data-tap';
 import { sinceSnapshotFilter } from './snapshot-filter';
-import { type CatalogTable, columnList, quoteIdentifier, readCatalog, readSequences } from './table-catalog';
+import {
+  type CatalogTable,
+  columnList,
+  quoteIdentifier,
+  readCatalog,
+  readSequences,
+  tableSizes,
+} from './table-catalog';
 
 export interface BackupWriteOptions {
   id: string;
@@ -36,7 +47,17 @@ export interface BackupWriteOptions {
   compression: boolean;
   compressionLevel: number;
   key?: BackupKey;
+  /** More than one stream: tables read at once on further connections sharing the snapshot. */
+  parallel?: ParallelOptions;
   onProgress?: (progress: BackupWriteProgress) => void;
+}
+
+export interface ParallelOptions {
+  streams: number;
+  /** A new connection to the same database. */
+  connect: () => Promise<Client>;
+  /** Where tables wait, encoded, for their turn in the file (the system's temporary directory by default). */
+  spoolDir?: string;
 }
 
 export interface BackupWriteProgress {
@@ -109,32 +130,38 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   const headerBytes = encodeHeader(header);
   const key = options.key && fileKey(options.key, header, headerBytes);
   await out.write(headerBytes);
-  const tables: ManifestTable[] = [];
-  for (const [index, table] of catalog.entries()) {
+  const jobs: SegmentJob[] = catalog.map((table, index) => {
     const since =
       options.parent && table.kind === 'append-only' ? sinceSnapshotFilter(options.parent.snapshot, snapshot) : '';
-    const offset = out.offset;
-    const source = client.query(
-      copyTo(`COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(table.name)}${since}) TO STDOUT`),
-    );
-    const summary = await writeSegment(source, out, { index, label: `table:${table.name}`, key }, options);
+    return {
+      table,
+      since,
+      copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(table.name)}${since}) TO STDOUT`,
+      cipher: { index, label: `table:${table.name}`, key },
+    };
+  });
+  const tables: ManifestTable[] = [];
+  const onSegment = (job: SegmentJob, offset: number, summary: CopyDataSummary): void => {
     tables.push({
-      ...table,
-      segment: index,
+      ...job.table,
+      segment: job.cipher.index,
       offset,
       length: out.offset - offset,
       rows: summary.rows,
       bytes: summary.bytes,
       sha256: summary.sha256,
-      contents: since ? 'since-parent' : 'all',
+      contents: job.since ? 'since-parent' : 'all',
     });
     options.onProgress?.({
-      table: table.name,
-      tablesDone: index + 1,
-      tablesTotal: catalog.length,
+      table: job.table.name,
+      tablesDone: tables.length,
+      tablesTotal: jobs.length,
       bytesWritten: out.offset,
     });
-  }
+  };
+  const parallel = options.parallel && options.parallel.streams > 1 && jobs.length > 1 ? options.parallel : undefined;
+  if (parallel) await writeParallel(client, out, jobs, { ...options, parallel }, onSegment);
+  else await writeSerial(client, out, jobs, options, onSegment);
   const manifest: BackupManifest = {
     backupId: options.id,
     type: options.type,
@@ -153,26 +180,184 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   };
   const manifestOffset = out.offset;
   const manifestSource = Readable.from([Buffer.from(JSON.stringify(manifest), 'utf8')]);
-  await writeSegment(manifestSource, out, { index: MANIFEST_SEGMENT, label: MANIFEST_LABEL, key }, options);
+  await encodeSegment(manifestSource, (chunk) => out.write(chunk), {
+    cipher: { index: MANIFEST_SEGMENT, label: MANIFEST_LABEL, key },
+    options,
+  });
   await out.write(encodeTrailer(manifestOffset));
   return { manifest, size: out.offset, sha256: out.digest() };
 }
 
-async function writeSegment(
-  source: Readable,
+/** One table's stream: what to COPY out, and the segment it becomes. */
+interface SegmentJob {
+  table: CatalogTable;
+  /** The incremental filter, empty for all rows. */
+  since: string;
+  copy: string;
+  cipher: SegmentCipher;
+}
+
+type SegmentDone = (job: SegmentJob, offset: number, summary: CopyDataSummary) => void;
+
+/** Every table in turn on the snapshot's own connection, straight into the file. */
+async function writeSerial(
+  client: Client,
   out: MeasuredSink,
-  cipher: SegmentCipher,
+  jobs: SegmentJob[],
   options: BackupWriteOptions,
+  onSegment: SegmentDone,
+): Promise<void> {
+  for (const job of jobs) {
+    const offset = out.offset;
+    const summary = await encodeSegment(client.query(copyTo(job.copy)), (chunk) => out.write(chunk), {
+      cipher: job.cipher,
+      options,
+    });
+    onSegment(job, offset, summary);
+  }
+}
+
+/**
+ * Tables read by `streams` connections at once, all in the snapshot this
+ * transaction exports (pg_export_snapshot), so the backup still shows one
+ * moment. The largest tables start first; each is encoded into a spool file
+ * of its own and appended to the backup in the manifest's order as soon as
+ * every table before it is in, so the file has the same layout as a serial
+ * backup. The spool directory goes whatever happens.
+ */
+async function writeParallel(
+  client: Client,
+  out: MeasuredSink,
+  jobs: SegmentJob[],
+  options: BackupWriteOptions & { parallel: ParallelOptions },
+  onSegment: SegmentDone,
+): Promise<void> {
+  const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+  const spool = await mkdtemp(join(options.parallel.spoolDir ?? tmpdir(), spoolPrefix(options.id)));
+  const helpers: Client[] = [];
+  let workers: Promise<void>[] = [];
+  const queue: SegmentJob[] = [];
+  try {
+    for (let n = 1; n < Math.min(options.parallel.streams, jobs.length); n++) {
+      helpers.push(await joinSnapshot(await options.parallel.connect(), rows[0].id));
+    }
+    const results = jobs.map(() => deferred<CopyDataSummary>());
+    const sizes = await tableSizes(
+      client,
+      jobs.map((job) => job.table.name),
+    );
+    // Smallest first in the array, so pop() hands out the largest table next.
+    queue.push(...[...jobs].sort((a, b) => (sizes.get(a.table.name) ?? 0) - (sizes.get(b.table.name) ?? 0)));
+    const spoolOf = (job: SegmentJob) => join(spool, String(job.cipher.index));
+    const work = async (worker: Client): Promise<void> => {
+      for (let job = queue.pop(); job; job = queue.pop()) {
+        const file = createWriteStream(spoolOf(job), { mode: 0o600 });
+        const summary = await encodeSegment(worker.query(copyTo(job.copy)), undefined, {
+          cipher: job.cipher,
+          options,
+          sink: file,
+        });
+        results[job.cipher.index].resolve(summary);
+      }
+    };
+    workers = [client, ...helpers].map((worker) =>
+      work(worker).catch((error: unknown) => {
+        queue.length = 0;
+        for (const result of results) result.reject(error);
+      }),
+    );
+    for (const job of jobs) {
+      const summary = await results[job.cipher.index].promise;
+      const offset = out.offset;
+      for await (const chunk of createReadStream(spoolOf(job))) await out.write(chunk as Buffer);
+      await rm(spoolOf(job));
+      onSegment(job, offset, summary);
+    }
+    await Promise.all(workers);
+  } finally {
+    // Nothing more is handed out (the appender may have stopped on a cancel); ending a helper breaks
+    // its COPY, and the snapshot's own connection stops after its current table.
+    queue.length = 0;
+    for (const helper of helpers) await helper.end().catch(() => undefined);
+    await Promise.allSettled(workers);
+    await rm(spool, { recursive: true, force: true });
+  }
+}
+
+function spoolPrefix(backupId: string): string {
+  return `sentinel-backup-${backupId}-`;
+}
+
+/** Removes the spool directories a backup killed mid-way left behind. */
+export async function removeSpools(backupId: string, spoolDir = tmpdir()): Promise<void> {
+  const prefix = spoolPrefix(backupId);
+  for (const name of await readdir(spoolDir).catch(() => [])) {
+    if (name.startsWith(prefix)) await rm(join(spoolDir, name), { recursive: true, force: true });
+  }
+}
+
+/** A connection reading in the exported snapshot `id`, under the same COPY settings. */
+async function joinSnapshot(client: Client, id: string): Promise<Client> {
+  try {
+    await applyCopySession(client);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // A snapshot id is hex digits and dashes; SET takes no bind parameter.
+    if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`unexpected snapshot id ${id}`);
+    await client.query(`SET TRANSACTION SNAPSHOT '${id}'`);
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((done, fail) => {
+    resolve = done;
+    reject = fail;
+  });
+  // Awaited in order by the appender; one rejected after another's failure must not be unhandled.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** COPY text through the row counter, gzip and the chunk sealer, to `write` or into `sink`. */
+async function encodeSegment(
+  source: Readable,
+  write: ((chunk: Buffer) => Promise<void>) | undefined,
+  { cipher, options, sink }: { cipher: SegmentCipher; options: BackupWriteOptions; sink?: Writable },
 ): Promise<CopyDataSummary> {
   const tap = new CopyDataTap();
   const encoder = new SegmentEncoder(cipher);
-  const drain = async (encoded: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of encoded) await out.write(chunk);
-  };
-  if (options.compression) {
-    await pipeline(source, tap, createGzip({ level: options.compressionLevel }), encoder, drain);
-  } else {
-    await pipeline(source, tap, encoder, drain);
+  // Node's pipeline reports an error thrown by its final async function as an AbortError:
+  // keep the sink's own error (ENOSPC, a refused upload) so the backup's record says what happened.
+  let sinkError: unknown;
+  const end =
+    sink ??
+    (async (encoded: AsyncIterable<Buffer>): Promise<void> => {
+      try {
+        for await (const chunk of encoded) await write?.(chunk);
+      } catch (error) {
+        sinkError = error;
+        throw error;
+      }
+    });
+  try {
+    if (options.compression) {
+      await pipeline(source, tap, createGzip({ level: options.compressionLevel }), encoder, end);
+    } else {
+      await pipeline(source, tap, encoder, end);
+    }
+  } catch (error) {
+    throw sinkError ?? error;
   }
   return tap.result;
 }

@@ -39,10 +39,21 @@ const CHAIN_HEAD = 'audit_chain_head';
 /** Serialises with the audit chain's appenders (AuditChainRepository), so no record is added mid-merge. */
 const CHAIN_LOCK = 'sentinel:audit-chain';
 
+const INDEX_BUILD_MEMORY = '256MB';
+
 interface ForeignKey {
   table: string;
   name: string;
   definition: string;
+}
+
+/** An index of a replaced table, and the primary key, unique or exclusion constraint it backs (if any). */
+interface TableIndex {
+  table: string;
+  name: string;
+  definition: string;
+  constraint: string | null;
+  constraint_definition: string | null;
 }
 
 /**
@@ -81,24 +92,39 @@ async function restoreInTransaction(
   if (replaced.length > 0) await client.query(`LOCK TABLE ${replaced.map(q).join(', ')} IN ACCESS EXCLUSIVE MODE`);
   if (merged.length > 0) await client.query(`LOCK TABLE ${merged.map(q).join(', ')} IN EXCLUSIVE MODE`);
   const before = await countRows(client, plan.tables);
+  const emptyEvidence = evidenceWithNothingToMerge(plan, before);
+  if (emptyEvidence.length > 0) {
+    await client.query(`LOCK TABLE ${emptyEvidence.map(q).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  }
   const foreignKeys = await dropForeignKeys(client, replaced);
   if (replaced.length > 0) await client.query(`TRUNCATE ${replaced.map(q).join(', ')}`);
+  const indexes = await dropIndexes(client, [...replaced, ...emptyEvidence]);
   const progress = newProgress(plan);
+  // A replaced table was emptied: it holds what its load put in, so it need not be counted again.
+  const loaded = new Map<string, number>();
   for (const entry of plan.tables) {
     options.signal?.throwIfAborted();
     progress.table = entry.table.name;
     await ensurePartitions(client, entry);
-    await loadTable(client, entry, progress, options);
+    const direct = entry.mode === 'replace' || emptyEvidence.includes(entry.table.name);
+    loaded.set(entry.table.name, await loadTable(client, entry, direct, progress, options));
     progress.tablesDone++;
     options.onProgress?.({ ...progress });
   }
+  await rebuildIndexes(client, indexes, options.signal);
   for (const key of foreignKeys) {
     options.signal?.throwIfAborted();
     await client.query(`ALTER TABLE ${q(key.table)} ADD CONSTRAINT ${q(key.name)} ${key.definition}`);
   }
   if (plan.tables.some((entry) => entry.table.name === AUDIT_TRAIL)) await realignChainHead(client, replaced);
   await resetSequences(client, plan, merged);
-  const after = await countRows(client, plan.tables);
+  const after = new Map([
+    ...loaded,
+    ...(await countRows(
+      client,
+      plan.tables.filter((entry) => entry.mode === 'merge'),
+    )),
+  ]);
   checkReplacedCounts(plan, after);
   return plan.tables.map((entry) => ({
     table: entry.table.name,
@@ -146,6 +172,53 @@ async function dropForeignKeys(client: Client, tables: string[]): Promise<Foreig
   return rows;
 }
 
+/**
+ * The replaced tables' indexes and the constraints they back, dropped once the
+ * tables are empty and built again after the load, as pg_restore does: one
+ * sort per index instead of one index insertion per row.
+ */
+async function dropIndexes(client: Client, tables: string[]): Promise<TableIndex[]> {
+  if (tables.length === 0) return [];
+  const { rows } = await client.query<TableIndex>(
+    `SELECT rel.relname AS table, idx.relname AS name, pg_get_indexdef(i.indexrelid) AS definition,
+            con.conname AS constraint, pg_get_constraintdef(con.oid) AS constraint_definition
+       FROM pg_index i
+       JOIN pg_class idx ON idx.oid = i.indexrelid
+       JOIN pg_class rel ON rel.oid = i.indrelid
+       LEFT JOIN pg_constraint con
+         ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
+      WHERE rel.relnamespace = current_schema()::regnamespace AND rel.relname = ANY ($1)
+      ORDER BY rel.relname, idx.relname`,
+    [tables],
+  );
+  for (const index of rows) {
+    await client.query(
+      index.constraint
+        ? `ALTER TABLE ${q(index.table)} DROP CONSTRAINT ${q(index.constraint)}`
+        : `DROP INDEX ${q(index.name)}`,
+    );
+  }
+  return rows;
+}
+
+async function rebuildIndexes(client: Client, indexes: TableIndex[], signal: AbortSignal | undefined): Promise<void> {
+  // Room for each index's sort in memory (raised for this transaction only, never lowered).
+  await client.query(
+    `SELECT set_config('maintenance_work_mem', $1, true)
+      WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)`,
+    [INDEX_BUILD_MEMORY],
+  );
+  for (const index of indexes) {
+    signal?.throwIfAborted();
+    await client.query(
+      index.constraint
+        ? `ALTER TABLE ${q(index.table)} ADD CONSTRAINT ${q(index.constraint)} ${index.constraint_definition ?? ''}`
+        : // An index of a partitioned table reads `ON ONLY`: built on the parent alone; here, on every partition too.
+          index.definition.replace(' ON ONLY ', ' ON '),
+    );
+  }
+}
+
 /** The partitions the backed-up rows live in; a new machine has only this month's and next. */
 async function ensurePartitions(client: Client, entry: RestoreTablePlan): Promise<void> {
   const seen = new Set<string>();
@@ -160,18 +233,34 @@ async function ensurePartitions(client: Client, entry: RestoreTablePlan): Promis
   }
 }
 
+/**
+ * Evidence tables that hold no rows yet (a new machine's trail): merging into
+ * them adds every row of the backup, so they load as a replaced table does,
+ * by COPY straight in with their indexes built after, instead of through a
+ * staging table and a row-by-row anti-join. The chain head is realigned, never loaded.
+ */
+function evidenceWithNothingToMerge(plan: RestorePlan, before: Map<string, number>): string[] {
+  return plan.tables
+    .filter((entry) => entry.mode === 'merge' && entry.table.name !== CHAIN_HEAD && !entry.until)
+    .filter((entry) => before.get(entry.table.name) === 0)
+    .map((entry) => entry.table.name);
+}
+
+/** `straightIn`: the table was empty or emptied, so the rows may be copied into it directly. */
 async function loadTable(
   client: Client,
   entry: RestoreTablePlan,
+  straightIn: boolean,
   progress: RestoreProgress,
   options: RestoreRunOptions,
-): Promise<void> {
-  const direct = entry.mode === 'replace' && !entry.until && !entry.table.identityAlways;
+): Promise<number> {
+  const direct = straightIn && !entry.until && !entry.table.identityAlways;
   const target = direct ? entry.table.name : `restore_staging_${entry.table.name}`.slice(0, 63);
   if (!direct) {
     await client.query(`CREATE TEMP TABLE ${q(target)} (LIKE ${q(entry.table.name)}) ON COMMIT DROP`);
   }
   const columns = columnList(entry.table.columns);
+  let copied = 0;
   for (const source of entry.sources) {
     const copy = client.query(copyFrom(`COPY ${q(target)} (${columns}) FROM STDIN`));
     await source.reader.pipeTable(
@@ -184,11 +273,14 @@ async function loadTable(
       },
       options.signal,
     );
+    copied += copy.rowCount;
   }
-  if (direct) return;
+  if (direct) return copied;
+  let inserted = 0;
   if (entry.mode === 'merge') await mergeEvidence(client, entry, target);
-  else await client.query(insertFromStaging(entry, target, '', entry.until));
+  else inserted = (await client.query(insertFromStaging(entry, target, '', entry.until))).rowCount ?? 0;
   await client.query(`DROP TABLE ${q(target)}`);
+  return inserted;
 }
 
 function insertFromStaging(
@@ -280,7 +372,7 @@ async function resetSequences(client: Client, plan: RestorePlan, merged: string[
   }
 }
 
-/** A replaced table loaded whole must hold exactly the rows its streams carried. */
+/** A replaced table loaded whole must hold exactly the rows its streams carried, as COPY counted them. */
 function checkReplacedCounts(plan: RestorePlan, after: Map<string, number>): void {
   for (const entry of plan.tables) {
     if (entry.mode !== 'replace' || entry.until) continue;

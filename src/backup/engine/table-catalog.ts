@@ -117,6 +117,17 @@ export async function readSequences(client: ClientBase, tables: readonly string[
   return sequences;
 }
 
+/** Each table's size on disk, its partitions included: the parallel backup starts with the largest. */
+export async function tableSizes(client: ClientBase, tables: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ name: string; size: string }>(
+    `SELECT c.relname AS name, (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)::text AS size
+       FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY ($1) AND c.relkind IN ('r', 'p')`,
+    [tables],
+  );
+  return new Map(rows.map((row) => [row.name, Number(row.size)]));
+}
+
 export function quoteIdentifier(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
