@@ -3,12 +3,12 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { AccessGuard } from './access/access.guard';
+import { AccessModule } from './access/access.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditedTransactionInterceptor } from './audit/audited-transaction.interceptor';
 import { AuthModule } from './auth/auth.module';
-import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { BackupModule } from './backup/backup.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -18,9 +18,9 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PlatformModule } from './platform/platform.module';
-import { PermissionGuard } from './rbac/guards/permission.guard';
 import { PermissionsModule } from './rbac/permissions.module';
 import { RbacModule } from './rbac/rbac.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { SecurityMonitorModule } from './security-monitor/security-monitor.module';
 
 @Module({
@@ -38,15 +38,15 @@ import { SecurityMonitorModule } from './security-monitor/security-monitor.modul
     RbacModule,
     PlatformModule,
     ApiKeysModule,
+    AccessModule,
     AuditModule,
     BackupModule,
     SecurityMonitorModule,
+    SecretsModule,
   ],
   providers: [
-    // Guards run in this order: rate limit, authentication, permissions.
-    { provide: APP_GUARD, useClass: ThrottlerGuard },
-    { provide: APP_GUARD, useExisting: AuthenticationGuard },
-    { provide: APP_GUARD, useExisting: PermissionGuard },
+    // The rate limit runs before routing (RateLimitHook); then the one access decision.
+    { provide: APP_GUARD, useExisting: AccessGuard },
     { provide: APP_INTERCEPTOR, useExisting: AuditedTransactionInterceptor },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {

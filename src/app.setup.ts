@@ -1,19 +1,28 @@
-import helmet from '@fastify/helmet';
 import type { ConfigType } from '@nestjs/config';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
+import { registerNoStoreHook } from './access/no-store.hook';
 import { appConfig } from './config';
+import { fastifyTrustProxy } from './config/trust-proxy.util';
 import { errorBody } from './common/errors/all-exceptions.filter';
 import { answerClientError, answerFrameworkError } from './common/errors/fastify-error-handlers';
 import { acceptOnlyStorableJson } from './common/request-context/json-body.parser';
 import { REQUEST_ID_HEADER, registerRequestContextHooks } from './common/request-context/request-context.hooks';
+import { registerSecurityHeaders } from './common/security-headers/security-headers.hook';
 import { API_PREFIX } from './common/routing/api-prefix';
 
 export { API_PREFIX };
 
 /** Operational routes that live outside the versioned API. */
-const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics', 'dashboard', 'dashboard/:asset'];
+const UNPREFIXED_ROUTES = [
+  'health/live',
+  'health/ready',
+  'metrics',
+  'dashboard',
+  'dashboard/:asset',
+  '.well-known/jwks.json',
+];
 
 export const BEARER_AUTH = 'bearer';
 export const API_KEY_AUTH = 'api-key';
@@ -21,21 +30,25 @@ export const API_KEY_AUTH = 'api-key';
 export function createFastifyAdapter(config: ConfigType<typeof appConfig>): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Errors raised before the app sees a request still get the uniform body (see refuseWhileClosing too).
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
+    // Node answers a Host-less HTTP/1.1 request with a bare 400 no hook sees; refuseWithoutHost sends the uniform one.
+    http: { requireHostHeader: false },
   });
 }
 
 /** Everything about the HTTP surface that is not a Nest provider; shared by main.ts and the tests. */
-export async function configureApp(app: NestFastifyApplication, config: ConfigType<typeof appConfig>): Promise<void> {
+export function configureApp(app: NestFastifyApplication, config: ConfigType<typeof appConfig>): void {
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestContextHooks(fastify);
+  registerNoStoreHook(fastify);
   refuseWhileClosing(fastify);
+  refuseWithoutHost(fastify);
   acceptOnlyStorableJson(fastify);
-  await app.register(helmet, {
+  registerSecurityHeaders(fastify, {
     // Swagger UI and the dashboard load their own scripts and styles from this origin.
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
@@ -69,6 +82,21 @@ function refuseWhileClosing(fastify: FastifyInstance): void {
       .header('connection', 'close')
       .header(REQUEST_ID_HEADER, traceId)
       .send(errorBody(503, 'SHUTTING_DOWN', 'The server is shutting down; retry on another instance', traceId));
+  });
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112, 3.2): a request without one gets a 400, with the uniform body. */
+function refuseWithoutHost(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) {
+      done();
+      return;
+    }
+    const traceId = request.requestContext?.traceId ?? '';
+    void reply
+      .code(400)
+      .header(REQUEST_ID_HEADER, traceId)
+      .send(errorBody(400, 'MISSING_HOST', 'An HTTP/1.1 request must name its Host', traceId));
   });
 }
 

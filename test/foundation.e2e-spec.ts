@@ -18,6 +18,7 @@ describe('foundation: HTTP surface', () => {
   it('answers liveness and readiness outside the API prefix', async () => {
     const live = await request(baseUrl, '/health/live');
     expect(live.status).toBe(200);
+    expect(live.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     const ready = await request<{ status: string; info: Record<string, { status: string }> }>(baseUrl, '/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.info.database.status).toBe('up');
@@ -59,10 +60,23 @@ describe('foundation: HTTP surface', () => {
     expectErrorBody(result, 413);
   });
 
-  it('sends security headers', async () => {
-    const result = await request(baseUrl, '/health/live');
-    expect(result.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(result.headers.get('content-security-policy')).toContain("default-src 'self'");
+  it('sends the same security headers on every answer: a route, an unknown route, a refusal', async () => {
+    const answers = [
+      await request(baseUrl, '/health/live'),
+      await request(baseUrl, '/api/v1/no-such-route'),
+      await request(baseUrl, '/api/v1/agents'),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 404, 401]);
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('content-security-policy')).toBe(
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+          "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';" +
+          'upgrade-insecure-requests',
+      );
+      expect(answer.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    }
   });
 
   it('serves Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {

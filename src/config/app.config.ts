@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { IsBoolean, IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
-import { validateEnvironment } from './config-validation.util';
-import { ToBoolean, ToInteger, ToList } from './env-transform.util';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { parseWorkerCount } from '../cluster/worker-count';
+import { ConfigValidationError, validateEnvironment } from './config-validation.util';
+import { ToInteger, ToList } from './env-transform.util';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.util';
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
@@ -25,9 +28,12 @@ class AppEnvironment {
   @MinLength(1)
   DATA_DIR = './data';
 
-  @ToBoolean()
-  @IsBoolean({ message: 'must be true or false' })
-  TRUST_PROXY = false;
+  // A value parseTrustProxy cannot read becomes undefined, which @IsDefined reports with the value given.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? parseTrustProxy(value) : value))
+  @IsDefined({
+    message: 'must be false, true (one hop), a hop count up to 32, or a comma list of proxy addresses/CIDRs',
+  })
+  TRUST_PROXY: TrustProxy = false;
 
   @ToList()
   @IsString({ each: true })
@@ -50,10 +56,25 @@ class AppEnvironment {
   @Min(1, { message: 'must be an integer between 1 and 1000000' })
   @Max(1000000, { message: 'must be an integer between 1 and 1000000' })
   RATE_LIMIT_PER_MINUTE = 600;
+
+  @IsString()
+  WORKERS = '1';
+
+  @ToInteger()
+  @IsInt({ message: 'must be a whole percentage between 0 and 300' })
+  @Min(0, { message: 'must be a whole percentage between 0 and 300' })
+  @Max(300, { message: 'must be a whole percentage between 0 and 300' })
+  HEAP_GROWTH_PERCENT = 40;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 }
 
 export const appConfig = registerAs('app', () => {
   const env = validateEnvironment(AppEnvironment, process.env);
+  const workers = parseWorkerCount(env.WORKERS);
+  if (typeof workers === 'string') throw new ConfigValidationError('WORKERS', workers);
   return {
     nodeEnv: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
@@ -65,5 +86,10 @@ export const appConfig = registerAs('app', () => {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    workers,
+    /** How far the old generation may grow between full collections (src/runtime/heap-growth.ts); 0 leaves V8's rule. */
+    heapGrowthPercent: env.HEAP_GROWTH_PERCENT,
+    /** Where rate-limit counters live when set; PostgreSQL otherwise. */
+    redisUrl: env.REDIS_URL,
   };
 });

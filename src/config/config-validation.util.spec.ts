@@ -57,6 +57,7 @@ describe('configuration validation', () => {
       corsOrigins: [],
       bodyLimitBytes: 1048576,
       shutdownTimeoutMs: 10000,
+      heapGrowthPercent: 40,
     });
     expect(databaseConfig()).toMatchObject({ url: undefined, poolSize: 10, migrationsRun: true, embeddedPort: 0 });
     expect(loggingConfig()).toMatchObject({ level: 'info', format: 'json' });
@@ -83,7 +84,8 @@ describe('configuration validation', () => {
       DATABASE_POOL_SIZE: ' 25 ',
       MIGRATIONS_RUN: 'false',
     });
-    expect(appConfig()).toMatchObject({ nodeEnv: 'production', isProduction: true, port: 8080, trustProxy: true });
+    // TRUST_PROXY=yes trusts one hop (the proxy in front), not every hop: the client writes the left-most ones.
+    expect(appConfig()).toMatchObject({ nodeEnv: 'production', isProduction: true, port: 8080, trustProxy: 1 });
     expect(databaseConfig()).toMatchObject({
       url: 'postgresql://u:p@db:5432/sentinel',
       poolSize: 25,
@@ -100,6 +102,13 @@ describe('configuration validation', () => {
     expect(error.message).toContain(JSON.stringify(value));
   });
 
+  it.each(['-1', '301', '12.5', 'lots'])('rejects HEAP_GROWTH_PERCENT=%s', (value) => {
+    setEnv({ HEAP_GROWTH_PERCENT: value });
+    const error = configError(() => appConfig());
+    expect(error.variable).toBe('HEAP_GROWTH_PERCENT');
+    expect(error.message).toContain(JSON.stringify(value));
+  });
+
   it('names a malformed DATABASE_URL without echoing its value', () => {
     setEnv({ DATABASE_URL: 'mysql://admin:hunter2@db/x' });
     const error = configError(() => databaseConfig());
@@ -110,7 +119,7 @@ describe('configuration validation', () => {
     expect(error.message).not.toContain('mysql');
   });
 
-  it('rejects TRUST_PROXY that is not a boolean', () => {
+  it('rejects TRUST_PROXY that is neither a boolean, a hop count nor a proxy list', () => {
     setEnv({ TRUST_PROXY: 'maybe' });
     const error = configError(() => appConfig());
     expect(error.variable).toBe('TRUST_PROXY');

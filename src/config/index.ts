@@ -6,7 +6,9 @@ import { backupConfig } from './backup.config';
 import { databaseConfig } from './database.config';
 import { loggingConfig } from './logging.config';
 import { metricsConfig } from './metrics.config';
+import { secretsConfig } from './secrets.config';
 import { securityMonitorConfig } from './security-monitor.config';
+import { tokensConfig } from './tokens.config';
 
 export {
   apiKeysConfig,
@@ -17,7 +19,9 @@ export {
   databaseConfig,
   loggingConfig,
   metricsConfig,
+  secretsConfig,
   securityMonitorConfig,
+  tokensConfig,
 };
 import { ConfigValidationError } from './config-validation.util';
 import { loadEnvFile } from './env-file';
@@ -35,6 +39,8 @@ export const configNamespaces = [
   metricsConfig,
   backupConfig,
   securityMonitorConfig,
+  secretsConfig,
+  tokensConfig,
 ];
 
 /** Runs every namespace's validation; throws ConfigValidationError on the first bad variable. */

@@ -16,7 +16,7 @@ import { expectErrorBody, type HttpResult, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 import { createTestDatabase } from '../support/test-database';
-import { createUser, tokenFor } from '../support/users';
+import { createUser, type TestUser, tokenFor } from '../support/users';
 
 interface LogPage {
   items: LogEntryDto[];
@@ -70,10 +70,12 @@ describe('logs: GET /api/v1/logs', () => {
   const times: string[] = [];
   let testApp: TestApp;
   let token: string;
+  let operator: TestUser;
 
   beforeAll(async () => {
     testApp = await createTestApp({ LOG_STORE_LEVEL: 'info' }, { clock, controllers: [LogsProbeController] });
-    token = await tokenFor(testApp.baseUrl, await createUser(testApp.app, { role: Role.Operator }));
+    operator = await createUser(testApp.app, { role: Role.Operator });
+    token = await tokenFor(testApp.baseUrl, operator);
     const logger = testApp.app.get(AppLogger);
     const seeds: [LoggerMethod, string, string][] = [
       ['log', 'alpha started', 'LogsSpec'],
@@ -101,7 +103,8 @@ describe('logs: GET /api/v1/logs', () => {
       const issued = await request<{ key: string }>(testApp.baseUrl, '/api/v1/api-keys', {
         method: 'POST',
         token,
-        json: { name: `logs-${permissions.join('-')}`, permissions },
+        // The test clock has moved past the login's recent-proof window: prove it again.
+        json: { name: `logs-${permissions.join('-')}`, permissions, currentPassword: operator.password },
       });
       expect(issued.status).toBe(201);
       return issued.body.key;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { MetricsRecorder } from '../../src/observability/metrics/metrics-recorder.service';
@@ -10,7 +9,7 @@ export interface Sample {
   value: number;
 }
 
-/** The samples of a text exposition, for reading values (promtool checks the format itself). */
+/** The samples of a text exposition, for reading values (expositionProblems checks the format itself). */
 export function parseSamples(text: string): Sample[] {
   return text
     .split('\n')
@@ -33,20 +32,6 @@ export function sampleValue(samples: Sample[], name: string, labels: Record<stri
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;
-}
-
-/**
- * Runs Prometheus's own parser and linter (`promtool check metrics`, Debian
- * package prometheus) on an exposition; returns the problems it reports.
- */
-export function promtoolProblems(text: string): { exitCode: number | null; problems: string[] } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool could not run (apt-get install prometheus): ${result.error.message}`);
-  const problems = `${result.stdout}\n${result.stderr}`
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-  return { exitCode: result.status, problems };
 }
 
 export async function scrape(baseUrl: string, headers: Record<string, string>): Promise<Sample[]> {
