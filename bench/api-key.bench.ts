@@ -1,6 +1,7 @@
 import { adminToken, issueApiKey } from './support/admin-session';
 import { startServer } from './support/server';
 import { format, runFor } from './support/stats';
+import { reportResult } from './support/result';
 
 const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
@@ -44,6 +45,14 @@ async function main(): Promise<void> {
     console.log(`  JWT:     ${jwt.map((value) => format(value, 0)).join(', ')} req/s (mean ${format(jwtMean, 0)})`);
     console.log(`  API key: ${apiKey.map((value) => format(value, 0)).join(', ')} req/s (mean ${format(keyMean, 0)})`);
     console.log(`  API key / JWT = ${format(keyMean / jwtMean, 2)}x (goal >= 0.90x)`);
+    reportResult({
+      bench: 'api-key',
+      figure: 'GET /api/v1/agents through an API key',
+      value: keyMean,
+      unit: 'req/s',
+      baseline: { name: 'the same route through a JWT', value: jwtMean },
+      goal: '>= 0.90x',
+    });
   } finally {
     await server.stop();
   }

@@ -16,6 +16,7 @@ import { load, type LoadResult } from './support/load';
 import { cpuSeconds, cpuSecondsByPid, nodeDescendants, processTree, RssSampler, rssBytes } from './support/processes';
 import { startServer } from './support/server';
 import { format, median } from './support/stats';
+import { reportResult } from './support/result';
 
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -129,6 +130,30 @@ function printTable(samples: Map<Label, Sample[]>): void {
         `${format(median(cpu), 2).padStart(6)}       ${pg.length > 0 ? format(median(pg), 2) : 'n/a'}`.padEnd(37) +
         `${format(median(list.map((sample) => sample.result.p50Ms)), 0)} / ${format(median(list.map((sample) => sample.result.p99Ms)), 0)}`,
     );
+  }
+}
+
+const GOALS: Partial<Record<string, Partial<Record<Label, string>>>> = {
+  [read.title]: { express: '>= 1.5x', fastify: '>= 0.8x' },
+  [write.title]: { express: '>= 1.5x' },
+};
+
+/** One RESULT line per peer: Sentinel's median against the peer's, from the same interleaved rounds. */
+function reportPeers(scenario: Scenario, samples: Map<Label, Sample[]>): void {
+  const rate = (label: Label) => median(samples.get(label)!.map((sample) => sample.result.rate));
+  for (const label of samples.keys()) {
+    if (label === 'sentinel') continue;
+    reportResult({
+      bench: 'fast-path',
+      figure: `${scenario.title}: Sentinel vs ${label}`,
+      value: rate('sentinel'),
+      unit: 'req/s',
+      baseline: {
+        name: label === 'express' ? 'NestJS on Express (bench/peers)' : 'bare Fastify (bench/peers)',
+        value: rate(label),
+      },
+      goal: GOALS[scenario.title]?.[label],
+    });
   }
 }
 
@@ -265,6 +290,7 @@ async function main(): Promise<void> {
       console.log(`  ${scenario.title}`);
       printTable(samples);
       for (const line of goals[scenario.title](samples)) console.log(`    ${line}`);
+      reportPeers(scenario, samples);
       for (const list of samples.values()) {
         for (const sample of list) generatorCpu = Math.max(generatorCpu, sample.result.generatorCpu);
       }
@@ -281,11 +307,33 @@ async function main(): Promise<void> {
         ),
       );
       const goal = target.label === 'sentinel' ? `   goal < 250 MB: ${verdict(peak < 250 * MB)}` : '';
+      reportResult({
+        bench: 'fast-path',
+        figure: `${target.label}: peak RSS under ${CONNECTIONS} connections`,
+        value: peak / MB,
+        unit: 'MB',
+        baseline: { name: 'RSS idle after start', value: idleRss.get(target.label)! / MB },
+        goal: target.label === 'sentinel' ? '< 250 MB' : undefined,
+      });
       console.log(
         `    ${target.label.padEnd(20)} ${format(idleRss.get(target.label)! / MB, 0).padStart(4)} -> ${format(peak / MB, 0)} MB${goal}`,
       );
     }
     console.log(`  load generator: at most ${format(generatorCpu * 100, 0)} % of one core in any round`);
+    const sentinelRate = (scenario: Scenario) =>
+      median(
+        results
+          .get(scenario)!
+          .get('sentinel')!
+          .map((sample) => sample.result.rate),
+      );
+    reportResult({
+      bench: 'fast-path',
+      figure: 'secured read (JWT + session + RBAC + audit + metrics)',
+      value: sentinelRate(read),
+      unit: 'req/s',
+      baseline: { name: 'a bare route of the same app (/health/live)', value: sentinelRate(live) },
+    });
     await workers(sql, databaseUrl, targets[0]);
   } finally {
     await sql?.end();

@@ -1,6 +1,7 @@
 import { adminToken } from './support/admin-session';
 import { startServer, type BenchServer } from './support/server';
 import { format, runFor } from './support/stats';
+import { reportResult } from './support/result';
 
 const INITIAL_PASSWORD = 'Bench-lantern-passphrase-4417';
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 5_000);
@@ -61,6 +62,14 @@ async function main(): Promise<void> {
     );
     console.log(`  on:  ${onRates.map((rate) => format(rate, 0)).join(', ')} req/s (mean ${format(mean(onRates), 0)})`);
     console.log(`  on / off = ${format(mean(onRates) / mean(offRates), 2)}x (goal >= 0.90x)`);
+    reportResult({
+      bench: 'observability',
+      figure: 'GET /api/v1/agents with metrics and stored logging on',
+      value: mean(onRates),
+      unit: 'req/s',
+      baseline: { name: 'the same with both off', value: mean(offRates) },
+      goal: '>= 0.90x',
+    });
   } finally {
     await Promise.all([off.server.stop(), on.server.stop()]);
   }

@@ -13,6 +13,8 @@ export function sentinelEnv(databaseUrl: string, extra: Record<string, string> =
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOGS_FILE: '',
+    // The peers verify HS256 with the shared secret: the same work, not EdDSA against HMAC.
+    JWT_ALGORITHM: 'HS256',
     ...extra,
   };
 }

@@ -28,7 +28,7 @@ export async function benchDatabases(adminUrl: string | undefined): Promise<Benc
       log: () => undefined,
       serverOutput: () => undefined,
     });
-    admin = await server.start();
+    admin = (await server.start()).superuser;
     embedded = { server, dir };
   }
   const maintenanceUrl = admin;

@@ -23,6 +23,7 @@ export const BENCH_SHARED_KEYS = {
   API_KEY_PEPPER: 'bench-only-api-key-pepper-0123456789abcdef',
   AUDIT_CHAIN_KEY: 'bench-only-audit-chain-key-0123456789abcdef',
   BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+  SECRETS_MASTER_KEYS: `b1:${Buffer.alloc(32, 11).toString('base64')}`,
 };
 
 function freePort(): Promise<number> {
