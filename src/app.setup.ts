@@ -27,8 +27,28 @@ const UNPREFIXED_ROUTES = [
 export const BEARER_AUTH = 'bearer';
 export const API_KEY_AUTH = 'api-key';
 
-export function createFastifyAdapter(config: ConfigType<typeof appConfig>): FastifyAdapter {
-  return new FastifyAdapter({
+/**
+ * Knows from the very start of app.close() that shutdown has begun: Nest calls
+ * beforeClose() before the modules' shutdown hooks run, and Fastify's own
+ * preClose only after them, so a request arriving meanwhile would be served by
+ * an app whose providers (the password-strength worker, running backups) are
+ * being torn down.
+ */
+export class SentinelFastifyAdapter extends FastifyAdapter {
+  private closing = false;
+
+  get shuttingDown(): boolean {
+    return this.closing;
+  }
+
+  override beforeClose(): void {
+    this.closing = true;
+    super.beforeClose();
+  }
+}
+
+export function createFastifyAdapter(config: ConfigType<typeof appConfig>): SentinelFastifyAdapter {
+  return new SentinelFastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Errors raised before the app sees a request still get the uniform body (see refuseWhileClosing too).
@@ -42,10 +62,11 @@ export function createFastifyAdapter(config: ConfigType<typeof appConfig>): Fast
 
 /** Everything about the HTTP surface that is not a Nest provider; shared by main.ts and the tests. */
 export function configureApp(app: NestFastifyApplication, config: ConfigType<typeof appConfig>): void {
-  const fastify = app.getHttpAdapter().getInstance();
+  const adapter = app.getHttpAdapter();
+  const fastify = adapter.getInstance();
   registerRequestContextHooks(fastify);
   registerNoStoreHook(fastify);
-  refuseWhileClosing(fastify);
+  refuseWhileClosing(fastify, () => adapter instanceof SentinelFastifyAdapter && adapter.shuttingDown);
   refuseWithoutHost(fastify);
   acceptOnlyStorableJson(fastify);
   registerSecurityHeaders(fastify, {
@@ -65,14 +86,9 @@ export function configureApp(app: NestFastifyApplication, config: ConfigType<typ
  * Once shutdown begins, in-flight requests finish but new ones get a 503 with
  * the uniform body and `Connection: close`, so a client retries elsewhere.
  */
-function refuseWhileClosing(fastify: FastifyInstance): void {
-  let closing = false;
-  fastify.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
+function refuseWhileClosing(fastify: FastifyInstance, closing: () => boolean): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!closing) {
+    if (!closing()) {
       done();
       return;
     }

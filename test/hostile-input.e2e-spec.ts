@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Injectable, type OnModuleDestroy, Post } from '@nestjs/common';
 import { Audit } from '../src/audit/decorators/audit.decorator';
 import { Public } from '../src/common/decorators/public.decorator';
 import { Role } from '../src/rbac/role';
@@ -10,6 +10,14 @@ import { createTestApp, type TestApp } from './support/test-app';
 import { createUser, tokenFor } from './support/users';
 
 const UNIFORM_KEYS = ['code', 'error', 'message', 'statusCode', 'traceId'];
+
+/** A provider whose shutdown takes a while, as a backup being aborted does. */
+@Injectable()
+class SlowTeardown implements OnModuleDestroy {
+  async onModuleDestroy(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+  }
+}
 
 /** A route that answers slowly, so a request can still be in flight when shutdown begins. */
 @Public()
@@ -215,7 +223,8 @@ describe('hostile input: every error has the uniform body, and none is a 500', (
   });
 
   it('answers a request that arrives once shutdown has begun with a uniform 503, after in-flight ones finish', async () => {
-    const closing = await createTestApp({}, { controllers: [SlowController] });
+    // The late request arrives while the modules' shutdown hooks run, before Fastify's own close begins.
+    const closing = await createTestApp({}, { controllers: [SlowController], providers: [SlowTeardown] });
     let shutdownBegun!: () => void;
     const begun = new Promise<void>((resolve) => (shutdownBegun = resolve));
     // One keep-alive connection: the first request is in flight when shutdown begins, the second comes after.
