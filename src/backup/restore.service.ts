@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { Client } from 'pg';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { type PageDto, page } from '../common/pagination/paginated';
@@ -11,7 +12,7 @@ import { type BackupInitiator, RestoreCompletedEvent, RestoreFailedEvent } from 
 import { BackupService, describeInitiator, errorText } from './backup.service';
 import { BackupDatabase } from './engine/backup-database';
 import { newerMigrations } from './engine/backup-manifest';
-import { type RestoreProgress, runRestore } from './engine/restore-engine';
+import { type RestoreProgress, runRestore, type TableReport } from './engine/restore-engine';
 import { planRestore, type RestorePlan, RestorePlanError } from './engine/restore-plan';
 import { RestoreRecord } from './entities/restore-record.entity';
 
@@ -170,8 +171,13 @@ export class RestoreService {
       request.onProgress?.(next);
     };
     try {
-      const report = await runRestore(client, plan, { dryRun: request.dryRun, signal, onProgress });
-      await this.finish(record, { status: 'completed', report, progress });
+      const report = await runRestore(client, plan, {
+        dryRun: request.dryRun,
+        signal,
+        onProgress,
+        beforeCommit: (tx, tables) => this.completeUnlessCancelled(tx, record, tables, progress, cancel),
+      });
+      if (request.dryRun) await this.finish(record, { status: 'completed', report, progress });
       this.jobs.publish(
         new RestoreCompletedEvent(
           record.id,
@@ -193,6 +199,31 @@ export class RestoreService {
       clearInterval(timer);
       await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * Marks the restore completed in its own transaction, unless a cancel was
+   * recorded first. Either the cancel's UPDATE committed before (this finds
+   * nothing to mark and the restore rolls back) or it waits on this row and
+   * then finds nothing running (409): a client told that its cancel was
+   * requested never sees the restore commit anyway.
+   */
+  private async completeUnlessCancelled(
+    tx: Client,
+    record: RestoreRecord,
+    report: TableReport[],
+    progress: RestoreProgress,
+    cancel: AbortController,
+  ): Promise<void> {
+    const { rowCount } = await tx.query(
+      `UPDATE restores SET status = 'completed', report = $2::jsonb, progress = $3::jsonb, completed_at = $4
+        WHERE id = $1 AND status = 'running' AND NOT cancel_requested`,
+      [record.id, JSON.stringify(report), JSON.stringify(progress), this.clock.now()],
+    );
+    if (rowCount === 1) return;
+    const error = new Error('cancelled');
+    cancel.abort(error);
+    throw error;
   }
 
   private async finish(record: RestoreRecord, changes: Partial<RestoreRecord>): Promise<void> {

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
 import type { RestoreDto } from '../../src/backup/dto/restore.dto';
 import { createTestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait';
 import {
   adminContext,
   auditChainValid,
@@ -63,6 +64,33 @@ describe('a restore that fails leaves the database as it was', () => {
     expect(again.status).toBe(409);
   });
 
+  it('never acknowledges a cancel and then commits: a restore quicker than the cancel refuses it', async () => {
+    const backup = await takeBackup(context);
+    const changed = await changeEverything();
+    // One small table: the restore can reach its commit before the cancel is polled for.
+    const started = await call<RestoreDto>(context, 'POST', '/restores', {
+      backupId: backup.id,
+      dryRun: false,
+      tables: ['api_toggles'],
+    });
+    expect(started.status).toBe(202);
+    const cancelled = await call<RestoreDto>(context, 'POST', `/restores/${started.body.id}/cancel`);
+    let final = (await call<RestoreDto>(context, 'GET', `/restores/${started.body.id}`)).body;
+    while (final.status === 'running') {
+      await delay(50);
+      final = (await call<RestoreDto>(context, 'GET', `/restores/${started.body.id}`)).body;
+    }
+    const toggles = (await tableChecksums(context.sql, ['api_toggles'])).api_toggles;
+    if (cancelled.status === 200) {
+      expect(final.status).toBe('cancelled');
+      expect(toggles).toBe(changed.api_toggles);
+    } else {
+      expect(cancelled.status).toBe(409);
+      expect(final.status).toBe('completed');
+      expect(toggles).not.toBe(changed.api_toggles);
+    }
+  });
+
   it('rolls back when a foreign key would break, and names the constraint', async () => {
     const backup = await takeBackup(context);
     const [agent] = await context.sql.query<{ id: string }[]>(
@@ -117,10 +145,14 @@ describe('a restore that fails leaves the database as it was', () => {
       [newest],
     );
     expect(kept.found).toBe(true);
-    const recorded = await context.sql.query<{ resource_id: string }[]>(
-      "SELECT resource_id FROM audit_logs WHERE action_type = 'restore.completed'",
-    );
-    expect(recorded.map((row) => row.resource_id)).toContain(done.id);
+    // The restore's record commits with its data; its event (and the audit row the event makes) follows the commit.
+    await waitUntil(async () => {
+      await context.testApp.app.get(AuditTrail).flush();
+      const recorded = await context.sql.query<{ resource_id: string }[]>(
+        "SELECT resource_id FROM audit_logs WHERE action_type = 'restore.completed'",
+      );
+      return recorded.some((row) => row.resource_id === done.id);
+    }, 10_000);
     expect(await auditChainValid(context)).toEqual(expect.objectContaining({ valid: true }));
   });
 

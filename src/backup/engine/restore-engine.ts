@@ -29,6 +29,12 @@ export interface RestoreRunOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Extra stages each table's COPY data passes through on its way in (the restore drill hashes rows there). */
   stagesFor?: (table: string) => Transform[];
+  /**
+   * Runs inside the restore's transaction just before it commits (never on a
+   * dry run), with the report; throwing rolls everything back. What it writes
+   * commits with the restored data or not at all.
+   */
+  beforeCommit?: (client: Client, report: TableReport[]) => Promise<void>;
 }
 
 export class RestoreCheckError extends Error {}
@@ -73,6 +79,7 @@ export async function runRestore(
   try {
     const reports = await restoreInTransaction(client, plan, options);
     options.signal?.throwIfAborted();
+    if (!options.dryRun) await options.beforeCommit?.(client, reports);
     await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     return reports;
   } catch (error) {
