@@ -47,6 +47,23 @@ async function createDatabase(name: string, server = SERVER, migrate = true): Pr
   return url;
 }
 
+/**
+ * A database at rest before anything is timed on or beside it: freshly written
+ * rows draw autovacuum (and their dirty pages a checkpoint), which would
+ * otherwise run during whichever measurement comes next and charge it for the
+ * previous one's writes.
+ */
+async function settle(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
 const dropDatabase = (name: string, server = SERVER) =>
   admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), server);
 
@@ -158,8 +175,10 @@ async function onPostgres15(dir: string): Promise<void> {
   const targets: string[] = [];
   try {
     const half = await fillTo(url, TARGET_GB * 0.5 * 1024 ** 3);
+    await settle(url);
     const atHalf = await sentinelBackup(url, dir);
     const full = await fillTo(url, TARGET_GB * 1024 ** 3);
+    await settle(url);
     const sentinel = await sentinelBackup(url, dir);
     const dumpFile = join(dir, 'bench.dump');
     const dump = await timed(() => run('pg_dump', ['-Fc', '-f', dumpFile, url]));
@@ -167,6 +186,7 @@ async function onPostgres15(dir: string): Promise<void> {
     targets.push(pgRestoreDb);
     await createDatabase(pgRestoreDb, SERVER, false);
     const pgRestore = await timed(() => run('pg_restore', ['-d', urlOf(pgRestoreDb), dumpFile]));
+    await settle(urlOf(pgRestoreDb));
     const oursDb = `${name}_ours`;
     targets.push(oursDb);
     const restored = await sentinelRestore(await createDatabase(oursDb), dir, sentinel.id);
@@ -180,6 +200,7 @@ async function onPostgres15(dir: string): Promise<void> {
       [Math.round(Number(rows[0].count) / 100)],
     );
     await growth.end();
+    await settle(url);
     const incremental = await sentinelBackup(url, dir, sentinel.id);
     const mb = (bytes: number) => format(bytes / 1024 ** 2, 0);
     console.log(
