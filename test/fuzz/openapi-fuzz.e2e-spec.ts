@@ -298,6 +298,15 @@ function send(
 }
 
 /** What is wrong with a reply, or undefined: a 5xx, a stack trace, or a 4xx without the uniform body. */
+type AppendQueues = ReturnType<AppendStore['stats']>;
+
+/** The append store's queues once everything queued so far has been written (or refused). */
+async function drainedQueues(app: TestApp['app']): Promise<AppendQueues> {
+  const store = app.get(AppendStore);
+  await waitUntil(() => Promise.resolve(store.stats().every(({ stats }) => stats.queued === 0)));
+  return store.stats();
+}
+
 function problemOf(reply: Reply): string | undefined {
   if (reply.status >= 500) return `status ${reply.status}`;
   if (STACK_TRACE.test(reply.text)) return 'a stack trace';
@@ -421,25 +430,11 @@ describe('fuzz: every operation of the OpenAPI document, as every kind of caller
       undefined,
       expect.objectContaining({ code: 'MISSING_HOST' }),
     ]);
-    const refusedBefore = testApp.app
-      .get(AppendStore)
-      .stats()
-      .reduce((sum, { stats }) => sum + stats.refused, 0);
+    const refused = (queues: AppendQueues) => queues.reduce((sum, { stats }) => sum + stats.refused, 0);
+    const refusedBefore = refused(testApp.app.get(AppendStore).stats());
     const zoned = await send(testApp.baseUrl, 'GET', '/api/v1/agents', { 'x-forwarded-for': 'fe80::1%eth0' });
     expect(zoned.status).toBe(401);
-    await waitUntil(() =>
-      Promise.resolve(
-        testApp.app
-          .get(AppendStore)
-          .stats()
-          .every(({ stats }) => stats.queued === 0),
-      ),
-    );
-    const refusedAfter = testApp.app
-      .get(AppendStore)
-      .stats()
-      .reduce((sum, { stats }) => sum + stats.refused, 0);
-    expect(refusedAfter).toBe(refusedBefore);
+    expect(refused(await drainedQueues(testApp.app))).toBe(refusedBefore);
   });
 
   it(
@@ -550,18 +545,7 @@ describe('fuzz: every operation of the OpenAPI document, as every kind of caller
       expect((await request(testApp.baseUrl, '/health/ready')).status).toBe(200);
       // What hostile requests leave behind (audit rows, logs, metrics, security events) is made storable before it
       // is queued: a row the database refuses is lost evidence.
-      await waitUntil(() =>
-        Promise.resolve(
-          testApp.app
-            .get(AppendStore)
-            .stats()
-            .every(({ stats }) => stats.queued === 0),
-        ),
-      );
-      const refused = testApp.app
-        .get(AppendStore)
-        .stats()
-        .filter(({ stats }) => stats.refused > 0 || stats.dropped > 0);
+      const refused = (await drainedQueues(testApp.app)).filter(({ stats }) => stats.refused > 0 || stats.dropped > 0);
       expect(refused).toEqual([]);
     },
     Math.max(120_000, CASES_PER_OPERATION * 5_000),
