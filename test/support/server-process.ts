@@ -16,6 +16,12 @@ const NOT_INHERITED = ['DATABASE_URL', 'TEST_DATABASE_URL', 'TEST_DATABASE_KIND'
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /**
+   * What the server printed, set only when it did not end as the signal asked (exit 0 on SIGTERM/SIGINT,
+   * killed by any other): `toEqual` ignores an undefined property, so a clean exit still equals
+   * `{ code: 0, signal: null }` and an unclean one shows why in the failure.
+   */
+  output?: string;
 }
 
 export interface ServerProcess {
@@ -92,7 +98,11 @@ export async function waitUntilReady(server: ServerProcess): Promise<void> {
 
 export async function stop(server: ServerProcess, signal: NodeJS.Signals): Promise<Exit> {
   if (!hasExited(server)) server.child.kill(signal);
-  return server.exited;
+  const exit = await server.exited;
+  const graceful = signal === 'SIGTERM' || signal === 'SIGINT';
+  const asAsked = graceful ? exit.code === 0 : exit.signal === signal;
+  if (asAsked) return exit;
+  return { ...exit, output: `stderr:\n${server.stderr()}\nstdout (end):\n${server.stdout().slice(-6000)}` };
 }
 
 /** The running embedded server's pid and port, from PostgreSQL's own postmaster.pid. */
