@@ -63,7 +63,9 @@ export class BackupVerifier {
       result.checksum = digest.sha256 === record.sha256 && digest.size === record.sizeBytes;
       if (!result.checksum) return { ...result, error: 'the file’s SHA-256 differs from the one recorded' };
       const reader = await this.backups.openReader(record);
-      for (const table of reader.manifest.tables) await reader.pipeTable(table, [discard()]);
+      for (const table of reader.manifest.tables) {
+        for (const segment of table.segments) await reader.pipeSegment(table, segment, [discard()]);
+      }
       result.decrypted = true;
       result.rowCounts = reader.manifest.tables.every((table) => record.rowCounts?.[table.name] === table.rows);
       if (!result.rowCounts) return { ...result, error: 'the manifest’s row counts differ from the record' };

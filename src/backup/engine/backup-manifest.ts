@@ -3,9 +3,9 @@ import type { CatalogSequence, CatalogTable } from './table-catalog';
 
 export type BackupType = 'full' | 'incremental';
 
-/** One table's stream in the file. */
-export interface ManifestTable extends CatalogTable {
-  /** Position of its segment among the file's segments. */
+/** One COPY stream in the file: a table's rows, or those of one of its partitions. */
+export interface ManifestSegment {
+  /** Position of the segment among the file's segments. */
   segment: number;
   /** Where the segment starts in the file, and its length in bytes. */
   offset: number;
@@ -15,8 +15,39 @@ export interface ManifestTable extends CatalogTable {
   bytes: number;
   /** SHA-256 of the COPY text data, before compression and encryption. */
   sha256: string;
+  /**
+   * The partition whose rows the segment holds; absent when it holds the whole table. A partitioned
+   * table is streamed partition by partition, so a restore can copy each stream straight into its leaf.
+   */
+  partition?: string;
+}
+
+/** One table of the backup: its rows in one segment, or one per partition. */
+export interface ManifestTable extends CatalogTable {
+  /** The rows and COPY text length of all its segments together. */
+  rows: number;
+  bytes: number;
   /** `all` rows, or for an append-only table in an incremental backup, those written `since-parent`. */
   contents: 'all' | 'since-parent';
+  segments: ManifestSegment[];
+}
+
+/** How a table was described before partitions had segments of their own: one segment, inline. */
+type InlineSegmentTable = Omit<ManifestTable, 'segments'> & Omit<ManifestSegment, 'partition'>;
+
+/** A manifest as read from a file, whichever shape its tables were written in. */
+export function withSegments(manifest: BackupManifest): BackupManifest {
+  const tables = (manifest.tables as (ManifestTable | InlineSegmentTable)[]).map((table) => {
+    if ('segments' in table) return table;
+    const { segment, offset, length, sha256, ...rest } = table;
+    return { ...rest, segments: [{ segment, offset, length, rows: table.rows, bytes: table.bytes, sha256 }] };
+  });
+  return { ...manifest, tables };
+}
+
+/** The label that binds a segment's authenticated chunks to what it holds. */
+export function segmentLabel(table: string, segment: Pick<ManifestSegment, 'partition'>): string {
+  return segment.partition === undefined ? `table:${table}` : `partition:${table}/${segment.partition}`;
 }
 
 /** The last segment of a backup file: what it holds and how to read it back. */

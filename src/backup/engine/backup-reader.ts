@@ -14,7 +14,13 @@ import {
   TRAILER_LENGTH,
 } from '../format/backup-file-format';
 import type { BackupStorage, ByteRange } from '../storage/backup-storage';
-import type { BackupManifest, ManifestTable } from './backup-manifest';
+import {
+  type BackupManifest,
+  type ManifestSegment,
+  type ManifestTable,
+  segmentLabel,
+  withSegments,
+} from './backup-manifest';
 import { CopyDataTap } from './copy-data-tap';
 
 const HEADER_READ = 64 * 1024;
@@ -70,25 +76,31 @@ export class BackupReader {
       { index: MANIFEST_SEGMENT, label: MANIFEST_LABEL, key: sealing },
       [collector],
     );
-    const manifest = JSON.parse(Buffer.concat(collector.chunks).toString('utf8')) as BackupManifest;
+    const manifest = withSegments(JSON.parse(Buffer.concat(collector.chunks).toString('utf8')) as BackupManifest);
     if (manifest.backupId !== header.backupId) throw new Error('the manifest belongs to another backup');
     return new BackupReader(storage, location, header, manifest, sealing);
   }
 
-  /** Streams a table's COPY data, checked against the manifest, through `stages` (the last one a sink). */
-  async pipeTable(
+  /** Streams one segment's COPY data, checked against the manifest, through `stages` (the last one a sink). */
+  async pipeSegment(
     table: ManifestTable,
+    segment: ManifestSegment,
     stages: (Transform | Writable)[],
     onData?: (bytes: number, rows: number) => void,
     signal?: AbortSignal,
   ): Promise<void> {
+    const part = segment.partition === undefined ? '' : ` (partition ${segment.partition})`;
     const tap = new CopyDataTap(
-      { rows: table.rows, sha256: table.sha256, what: `table ${table.name} of backup ${this.manifest.backupId}` },
+      {
+        rows: segment.rows,
+        sha256: segment.sha256,
+        what: `table ${table.name}${part} of backup ${this.manifest.backupId}`,
+      },
       onData,
     );
     await this.decode(
-      { start: table.offset, end: table.offset + table.length - 1 },
-      { index: table.segment, label: `table:${table.name}`, key: this.key },
+      { start: segment.offset, end: segment.offset + segment.length - 1 },
+      { index: segment.segment, label: segmentLabel(table.name, segment), key: this.key },
       [tap, ...stages],
       signal,
     );

@@ -27,6 +27,7 @@ import {
   type BackupType,
   COPY_SESSION,
   type ManifestTable,
+  segmentLabel,
 } from './backup-manifest';
 import { type CopyDataSummary, CopyDataTap } from './copy-data-tap';
 import { sinceSnapshotFilter } from './snapshot-filter';
@@ -130,32 +131,38 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   const headerBytes = encodeHeader(header);
   const key = options.key && fileKey(options.key, header, headerBytes);
   await out.write(headerBytes);
-  const jobs: SegmentJob[] = catalog.map((table, index) => {
-    const since =
-      options.parent && table.kind === 'append-only' ? sinceSnapshotFilter(options.parent.snapshot, snapshot) : '';
-    return {
-      table,
-      since,
-      copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(table.name)}${since}) TO STDOUT`,
-      cipher: { index, label: `table:${table.name}`, key },
-    };
-  });
-  const tables: ManifestTable[] = [];
+  const jobs = segmentJobs(catalog, key, options.parent ? sinceSnapshotFilter(options.parent.snapshot, snapshot) : '');
+  const tables = new Map<string, ManifestTable>();
+  const segmentsLeft = new Map(catalog.map((table) => [table.name, jobs.filter((job) => job.table === table).length]));
+  let tablesDone = 0;
   const onSegment = (job: SegmentJob, offset: number, summary: CopyDataSummary): void => {
-    tables.push({
+    const table = tables.get(job.table.name) ?? {
       ...job.table,
+      rows: 0,
+      bytes: 0,
+      contents: job.since ? 'since-parent' : 'all',
+      segments: [],
+    };
+    tables.set(job.table.name, table);
+    table.rows += summary.rows;
+    table.bytes += summary.bytes;
+    const { rows, bytes, sha256 } = summary;
+    table.segments.push({
       segment: job.cipher.index,
       offset,
       length: out.offset - offset,
-      rows: summary.rows,
-      bytes: summary.bytes,
-      sha256: summary.sha256,
-      contents: job.since ? 'since-parent' : 'all',
+      rows,
+      bytes,
+      sha256,
+      partition: job.partition,
     });
+    const left = (segmentsLeft.get(job.table.name) ?? 1) - 1;
+    segmentsLeft.set(job.table.name, left);
+    if (left === 0) tablesDone++;
     options.onProgress?.({
       table: job.table.name,
-      tablesDone: tables.length,
-      tablesTotal: jobs.length,
+      tablesDone,
+      tablesTotal: catalog.length,
       bytesWritten: out.offset,
     });
   };
@@ -172,7 +179,11 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
     serverVersion: version,
     migrations,
     session: { ...COPY_SESSION },
-    tables,
+    // In the catalog's order, each table's segments in the file's.
+    tables: catalog.flatMap((table) => {
+      const written = tables.get(table.name);
+      return written ? [{ ...written, segments: written.segments.sort((a, b) => a.segment - b.segment) }] : [];
+    }),
     sequences: await readSequences(
       client,
       catalog.map((table: CatalogTable) => table.name),
@@ -188,13 +199,42 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   return { manifest, size: out.offset, sha256: out.digest() };
 }
 
-/** One table's stream: what to COPY out, and the segment it becomes. */
+/** One stream: what to COPY out, and the segment it becomes. */
 interface SegmentJob {
   table: CatalogTable;
+  /** The partition it reads, for a partitioned table. */
+  partition?: string;
+  /** The relation it reads: the table or the partition. */
+  relation: string;
   /** The incremental filter, empty for all rows. */
   since: string;
   copy: string;
   cipher: SegmentCipher;
+}
+
+/**
+ * A stream per table, and per partition of a partitioned one: a restore copies
+ * each straight into its leaf (as pg_restore does) rather than routing every
+ * row through the parent. `since` is the incremental filter, for append-only tables.
+ */
+function segmentJobs(catalog: readonly CatalogTable[], key: Buffer | undefined, since: string): SegmentJob[] {
+  const jobs: SegmentJob[] = [];
+  for (const table of catalog) {
+    const filter = table.kind === 'append-only' ? since : '';
+    const parts = table.partitions.length > 0 ? table.partitions.map((partition) => partition.name) : [undefined];
+    for (const partition of parts) {
+      const relation = partition ?? table.name;
+      jobs.push({
+        table,
+        partition,
+        relation,
+        since: filter,
+        copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(relation)}${filter}) TO STDOUT`,
+        cipher: { index: jobs.length, label: segmentLabel(table.name, { partition }), key },
+      });
+    }
+  }
+  return jobs;
 }
 
 type SegmentDone = (job: SegmentJob, offset: number, summary: CopyDataSummary) => void;
@@ -244,10 +284,10 @@ async function writeParallel(
     const results = jobs.map(() => deferred<CopyDataSummary>());
     const sizes = await tableSizes(
       client,
-      jobs.map((job) => job.table.name),
+      jobs.map((job) => job.relation),
     );
-    // Smallest first in the array, so pop() hands out the largest table next.
-    queue.push(...[...jobs].sort((a, b) => (sizes.get(a.table.name) ?? 0) - (sizes.get(b.table.name) ?? 0)));
+    // Smallest first in the array, so pop() hands out the largest stream next.
+    queue.push(...[...jobs].sort((a, b) => (sizes.get(a.relation) ?? 0) - (sizes.get(b.relation) ?? 0)));
     const spoolOf = (job: SegmentJob) => join(spool, String(job.cipher.index));
     const work = async (worker: Client): Promise<void> => {
       for (let job = queue.pop(); job; job = queue.pop()) {

@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { applyCopySession } from './backup-manifest';
+import { applyCopySession, type ManifestSegment, type ManifestTable } from './backup-manifest';
 import type { RestorePlan, RestoreTablePlan } from './restore-plan';
 import { columnList, quoteIdentifier as q } from './table-catalog';
 
@@ -262,20 +262,26 @@ async function loadTable(
     await client.query(`CREATE TEMP TABLE ${q(target)} (LIKE ${q(entry.table.name)}) ON COMMIT DROP`);
   }
   const columns = columnList(entry.table.columns);
+  const into = direct ? await copyTargets(client, entry) : { of: () => target, freeze: () => false };
   let copied = 0;
   for (const source of entry.sources) {
-    const copy = client.query(copyFrom(`COPY ${q(target)} (${columns}) FROM STDIN`));
-    await source.reader.pipeTable(
-      source.table,
-      [...(options.stagesFor?.(entry.table.name) ?? []), copy],
-      (bytes, rows) => {
-        progress.bytesDone += bytes;
-        progress.rowsDone += rows;
-        options.onProgress?.({ ...progress });
-      },
-      options.signal,
-    );
-    copied += copy.rowCount;
+    for (const segment of source.table.segments) {
+      const relation = into.of(source.table, segment);
+      const freeze = into.freeze(relation) ? ' WITH (FREEZE)' : '';
+      const copy = client.query(copyFrom(`COPY ${q(relation)} (${columns}) FROM STDIN${freeze}`));
+      await source.reader.pipeSegment(
+        source.table,
+        segment,
+        [...(options.stagesFor?.(entry.table.name) ?? []), copy],
+        (bytes, rows) => {
+          progress.bytesDone += bytes;
+          progress.rowsDone += rows;
+          options.onProgress?.({ ...progress });
+        },
+        options.signal,
+      );
+      copied += copy.rowCount;
+    }
   }
   if (direct) return copied;
   let inserted = 0;
@@ -283,6 +289,42 @@ async function loadTable(
   else inserted = (await client.query(insertFromStaging(entry, target, '', entry.until))).rowCount ?? 0;
   await client.query(`DROP TABLE ${q(target)}`);
   return inserted;
+}
+
+interface CopyTargets {
+  /** Where a segment's rows are copied: its own partition, or the table (which routes them). */
+  of: (table: ManifestTable, segment: ManifestSegment) => string;
+  /** Whether rows may be copied in frozen (COPY FREEZE), with no hint bits left to set by the first reads. */
+  freeze: (relation: string) => boolean;
+}
+
+/**
+ * A partition's segment goes straight into that partition when this database's
+ * partition of the name has the same bounds as the backup's (the load then
+ * checks each row against them), as pg_restore loads leaves; a default
+ * partition's rows always go through the table, which may have a proper
+ * partition for some. Rows go in frozen where this transaction emptied or
+ * made the relation, which is what COPY FREEZE requires (never a partitioned
+ * table itself); an evidence table that was merely empty is not.
+ */
+async function copyTargets(client: Client, entry: RestoreTablePlan): Promise<CopyTargets> {
+  const { rows } = await client.query<{ name: string; bound: string | null; kind: string; parent: boolean }>(
+    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, c.relkind::text AS kind, c.oid = t.oid AS parent
+       FROM pg_class t
+       JOIN pg_class c ON c.oid = t.oid OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = t.oid)
+      WHERE t.oid = $1::regclass`,
+    [q(entry.table.name)],
+  );
+  const here = new Map(rows.filter((row) => !row.parent).map((row) => [row.name, row]));
+  const emptied = entry.mode === 'replace';
+  return {
+    of: (table, segment) => {
+      const bound = table.partitions.find((partition) => partition.name === segment.partition)?.bound;
+      const leaf = segment.partition === undefined ? undefined : here.get(segment.partition);
+      return leaf && bound && bound !== 'DEFAULT' && leaf.bound === bound ? leaf.name : entry.table.name;
+    },
+    freeze: (relation) => emptied && rows.some((row) => row.name === relation && row.kind === 'r'),
+  };
 }
 
 function insertFromStaging(

@@ -117,7 +117,7 @@ export async function readSequences(client: ClientBase, tables: readonly string[
   return sequences;
 }
 
-/** Each table's size on disk, its partitions included: the parallel backup starts with the largest. */
+/** Each table's or partition's size on disk, a parent's partitions included: the parallel backup starts with the largest. */
 export async function tableSizes(client: ClientBase, tables: readonly string[]): Promise<Map<string, number>> {
   const { rows } = await client.query<{ name: string; size: string }>(
     `SELECT c.relname AS name, (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)::text AS size
