@@ -1,0 +1,19 @@
+import { Client, type ClientConfig } from 'pg';
+
+/**
+ * The class of the pool's connections. pg reports a connection PostgreSQL
+ * ended (an outage, pg_terminate_backend, a failover) as an 'error' event, and
+ * an 'error' event nobody listens to takes the whole process down. pg-pool
+ * listens while a connection is idle and TypeORM while it holds one, but a
+ * connection handed from the pool's queue can meet the server's FATAL with
+ * neither listening: seen in the audit outage test, about one run in five, as
+ * an unhandled "terminating connection due to administrator command". This
+ * listener only keeps the process up: the holder still learns of the loss from
+ * its next query, and the pool drops the connection when it comes back.
+ */
+export class PoolClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
