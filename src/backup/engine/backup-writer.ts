@@ -132,9 +132,9 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   const key = options.key && fileKey(options.key, header, headerBytes);
   await out.write(headerBytes);
   const jobs = segmentJobs(catalog, key, options.parent ? sinceSnapshotFilter(options.parent.snapshot, snapshot) : '');
+  // Segments reach onSegment in job order (the parallel writer appends them in it too), so a table's
+  // segments arrive together and in the file's order, and its last job closes it.
   const tables = new Map<string, ManifestTable>();
-  const segmentsLeft = new Map(catalog.map((table) => [table.name, jobs.filter((job) => job.table === table).length]));
-  let tablesDone = 0;
   const onSegment = (job: SegmentJob, offset: number, summary: CopyDataSummary): void => {
     const table = tables.get(job.table.name) ?? {
       ...job.table,
@@ -156,12 +156,9 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
       sha256,
       partition: job.partition,
     });
-    const left = (segmentsLeft.get(job.table.name) ?? 1) - 1;
-    segmentsLeft.set(job.table.name, left);
-    if (left === 0) tablesDone++;
     options.onProgress?.({
       table: job.table.name,
-      tablesDone,
+      tablesDone: job.closesTable ? tables.size : tables.size - 1,
       tablesTotal: catalog.length,
       bytesWritten: out.offset,
     });
@@ -179,11 +176,7 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
     serverVersion: version,
     migrations,
     session: { ...COPY_SESSION },
-    // In the catalog's order, each table's segments in the file's.
-    tables: catalog.flatMap((table) => {
-      const written = tables.get(table.name);
-      return written ? [{ ...written, segments: written.segments.sort((a, b) => a.segment - b.segment) }] : [];
-    }),
+    tables: [...tables.values()],
     sequences: await readSequences(
       client,
       catalog.map((table: CatalogTable) => table.name),
@@ -206,6 +199,8 @@ interface SegmentJob {
   partition?: string;
   /** The relation it reads: the table or the partition. */
   relation: string;
+  /** The table's last stream. */
+  closesTable: boolean;
   /** The incremental filter, empty for all rows. */
   since: string;
   copy: string;
@@ -222,12 +217,13 @@ function segmentJobs(catalog: readonly CatalogTable[], key: Buffer | undefined, 
   for (const table of catalog) {
     const filter = table.kind === 'append-only' ? since : '';
     const parts = table.partitions.length > 0 ? table.partitions.map((partition) => partition.name) : [undefined];
-    for (const partition of parts) {
+    for (const [index, partition] of parts.entries()) {
       const relation = partition ?? table.name;
       jobs.push({
         table,
         partition,
         relation,
+        closesTable: index === parts.length - 1,
         since: filter,
         copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(relation)}${filter}) TO STDOUT`,
         cipher: { index: jobs.length, label: segmentLabel(table.name, { partition }), key },
