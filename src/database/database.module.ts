@@ -11,7 +11,7 @@ import { DatabaseServerService } from './database-server.service';
 import { runMigrationsExclusively } from './migration-runner';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
-import { PoolClient } from './pool-client';
+import { POOL_WITH_GUARDED_CLIENTS } from './pool-client';
 import { PreparedStatements } from './prepared-statements.service';
 import { Transactions } from './transactions/transactions.service';
 
@@ -31,7 +31,7 @@ import { Transactions } from './transactions/transactions.service';
         synchronize: false,
         autoLoadEntities: true,
         applicationName: 'sentinel',
-        extra: { Client: PoolClient },
+        extra: POOL_WITH_GUARDED_CLIENTS,
       }),
       // Migrations run here, before any repository is handed out, rather than in a lifecycle hook
       // whose order relative to other modules' start-up work is not guaranteed.

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
+import { POOL_WITH_GUARDED_CLIENTS } from './pool-client';
 
 const MIGRATION_LOCK = 'sentinel:migrations';
 
@@ -30,6 +31,7 @@ export async function migrateDatabaseAt(url: string): Promise<void> {
     url,
     migrations: [MIGRATIONS],
     migrationsTableName: MIGRATIONS_TABLE,
+    extra: POOL_WITH_GUARDED_CLIENTS,
   }).initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
