@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { applyCopySession, type ManifestSegment, type ManifestTable } from './backup-manifest';
 import type { RestorePlan, RestoreTablePlan } from './restore-plan';
-import { columnList, quoteIdentifier as q } from './table-catalog';
+import { columnList, isPartitionBound, quoteIdentifier as q } from './table-catalog';
 
 export interface RestoreProgress {
   table?: string;
@@ -228,6 +228,11 @@ async function ensurePartitions(client: Client, entry: RestoreTablePlan): Promis
     for (const partition of table.partitions) {
       if (seen.has(partition.name)) continue;
       seen.add(partition.name);
+      if (!isPartitionBound(partition.bound)) {
+        throw new RestoreCheckError(
+          `${entry.table.name}: the backup gives partition ${partition.name} an unreadable bound`,
+        );
+      }
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${q(partition.name)} PARTITION OF ${q(entry.table.name)} ${partition.bound}`,
       );

@@ -128,6 +128,22 @@ export async function tableSizes(client: ClientBase, tables: readonly string[]):
   return new Map(rows.map((row) => [row.name, Number(row.size)]));
 }
 
+// A bound as pg_get_expr prints it: DEFAULT, or FOR VALUES FROM/TO or IN over quoted literals, numbers, MINVALUE and
+// MAXVALUE. A quoted literal cannot end early ('' is its only quote), so nothing else can ride along.
+const BOUND_VALUE = String.raw`(?:'(?:[^']|'')*'|MINVALUE|MAXVALUE|-?\d+(?:\.\d+)?)`;
+const BOUND_VALUES = `${BOUND_VALUE}(?:, ${BOUND_VALUE})*`;
+const PARTITION_BOUND = new RegExp(
+  `^(?:DEFAULT|FOR VALUES FROM \\(${BOUND_VALUES}\\) TO \\(${BOUND_VALUES}\\)|FOR VALUES IN \\(${BOUND_VALUES}\\))$`,
+);
+
+/**
+ * Whether a manifest's partition bound is one PostgreSQL printed, and so safe to put into CREATE TABLE ... PARTITION OF:
+ * an unencrypted backup's manifest is only as trustworthy as the storage it was read from.
+ */
+export function isPartitionBound(bound: string): boolean {
+  return PARTITION_BOUND.test(bound);
+}
+
 export function quoteIdentifier(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
