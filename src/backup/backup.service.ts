@@ -15,7 +15,7 @@ import { BackupDatabase } from './engine/backup-database';
 import type { BackupManifest, BackupType } from './engine/backup-manifest';
 import { BackupReader } from './engine/backup-reader';
 import { type BackupWriteProgress, removeSpools, writeBackup } from './engine/backup-writer';
-import { SnapshotRangeError, sinceSnapshotFilter } from './engine/snapshot-filter';
+import { SnapshotRangeError, sinceSnapshotCondition } from './engine/snapshot-filter';
 import { BackupRecord } from './entities/backup-record.entity';
 import { RestoreRecord } from './entities/restore-record.entity';
 import type { BackupKey } from './format/backup-file-format';
@@ -212,7 +212,7 @@ export class BackupService implements OnApplicationBootstrap {
       'SELECT pg_current_snapshot()::text AS snapshot',
     );
     try {
-      sinceSnapshotFilter(newest.watermark.snapshot, snapshot);
+      sinceSnapshotCondition(newest.watermark.snapshot, snapshot);
       return newest;
     } catch (error) {
       if (error instanceof SnapshotRangeError) return undefined;

@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
 import type { BackupDto } from '../../src/backup/dto/backup.dto';
 import { createTestApp, TEST_BACKUP_KEY } from '../support/test-app';
@@ -13,6 +10,7 @@ import {
   type BackupContext,
   call,
   DATA_TABLES,
+  readWithReadmeScript,
   restore,
   schemaObjects,
   seedData,
@@ -176,21 +174,9 @@ describe('backup and restore of real data', () => {
   });
 
   it('can be read by the README’s script with Node.js alone', async () => {
-    const readme = await readFile(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const script = /<!-- read-backup\.mjs -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(script).toBeDefined();
     const backup = await takeBackup(context);
-    const dir = await mkdtemp(join(tmpdir(), 'sentinel-read-backup-'));
-    try {
-      await writeFile(join(dir, 'read-backup.mjs'), script!);
-      await writeFile(join(dir, 'key'), `${TEST_BACKUP_KEY}\n`);
-      await promisify(execFile)(process.execPath, [
-        join(dir, 'read-backup.mjs'),
-        backup.location,
-        join(dir, 'key'),
-        join(dir, 'out'),
-      ]);
-      const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as {
+    await readWithReadmeScript(backup.location, TEST_BACKUP_KEY, async (out) => {
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
         backupId: string;
         tables: { name: string; rows: number; segments: { rows: number; partition?: string }[] }[];
       };
@@ -200,21 +186,17 @@ describe('backup and restore of real data', () => {
       expect(trail?.segments.length).toBeGreaterThan(1);
       let trailRows = 0;
       for (const segment of trail?.segments ?? []) {
-        const lines = (await readFile(join(dir, 'out', `${segment.partition}.copy`), 'utf8'))
-          .split('\n')
-          .filter(Boolean);
+        const lines = (await readFile(join(out, `${segment.partition}.copy`), 'utf8')).split('\n').filter(Boolean);
         expect(lines).toHaveLength(segment.rows);
         trailRows += lines.length;
       }
       expect(trailRows).toBe(trail?.rows);
       expect(trailRows).toBeGreaterThan(0);
-      const runs = (await readFile(join(dir, 'out', 'agent_runs.copy'), 'utf8')).split('\n').filter(Boolean);
+      const runs = (await readFile(join(out, 'agent_runs.copy'), 'utf8')).split('\n').filter(Boolean);
       const [{ count }] = await context.sql.query<{ count: string }[]>('SELECT count(*) AS count FROM agent_runs');
       expect(runs).toHaveLength(Number(count));
       const [agent] = await context.sql.query<{ name: string }[]>("SELECT name FROM agents WHERE name = 'agent-7'");
-      expect(await readFile(join(dir, 'out', 'agents.copy'), 'utf8')).toContain(agent.name);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      expect(await readFile(join(out, 'agents.copy'), 'utf8')).toContain(agent.name);
+    });
   });
 });

@@ -1,5 +1,11 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { BackupDto } from '../../src/backup/dto/backup.dto';
 import type { RestoreDto } from '../../src/backup/dto/restore.dto';
@@ -118,4 +124,45 @@ export async function auditChainValid(context: BackupContext): Promise<{ valid: 
 
 export function appOf(context: BackupContext): NestFastifyApplication {
   return context.testApp.app;
+}
+
+/**
+ * Runs the README's Node-only reader on the backup file at `location`, with the
+ * base64 key, and hands `inspect` the directory it wrote (removed afterwards).
+ */
+export async function readWithReadmeScript(
+  location: string,
+  keyBase64: string,
+  inspect: (out: string) => Promise<void>,
+): Promise<void> {
+  const readme = await readFile(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const script = /<!-- read-backup\.mjs -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!script) throw new Error('the README has no read-backup.mjs script');
+  const dir = await mkdtemp(join(tmpdir(), 'sentinel-read-backup-'));
+  try {
+    await writeFile(join(dir, 'read-backup.mjs'), script);
+    await writeFile(join(dir, 'key'), `${keyBase64}\n`);
+    const args = [join(dir, 'read-backup.mjs'), location, join(dir, 'key'), join(dir, 'out')];
+    await promisify(execFile)(process.execPath, args);
+    await inspect(join(dir, 'out'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A plain connection to `url`, for driving the backup engine directly. */
+export async function connectTo(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** `fn` with a DataSource on `url`, destroyed afterwards. */
+export async function withDataSource<T>(url: string, fn: (sql: DataSource) => Promise<T>): Promise<T> {
+  const sql = await new DataSource({ type: 'postgres', url }).initialize();
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.destroy();
+  }
 }

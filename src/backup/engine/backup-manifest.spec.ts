@@ -1,4 +1,4 @@
-import { type BackupManifest, segmentLabel, withSegments } from './backup-manifest';
+import { type BackupManifest, describeSegment, segmentLabel, withSegments } from './backup-manifest';
 
 const catalogPart = {
   kind: 'mutable' as const,
@@ -63,5 +63,21 @@ describe('withSegments', () => {
       'partition:logs/logs_p202611',
       'partition:logs/logs_p202612',
     ]);
+  });
+
+  it('names a block range’s segment by its table, partition and blocks, and labels it as its relation', () => {
+    const pieces = [
+      { partition: 'logs_p202612', blocks: { from: 0, to: 8192 } },
+      { partition: 'logs_p202612', blocks: { from: 8192 } },
+    ];
+
+    expect(pieces.map((piece) => describeSegment('logs', piece))).toEqual([
+      'table logs (partition logs_p202612) (blocks 0 to 8192)',
+      'table logs (partition logs_p202612) (blocks 8192 to the end)',
+    ]);
+    expect(describeSegment('agents', {})).toBe('table agents');
+    expect(new Set(pieces.map((piece) => segmentLabel('logs', piece)))).toEqual(
+      new Set(['partition:logs/logs_p202612']),
+    );
   });
 });

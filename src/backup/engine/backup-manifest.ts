@@ -3,7 +3,13 @@ import type { CatalogSequence, CatalogTable } from './table-catalog';
 
 export type BackupType = 'full' | 'incremental';
 
-/** One COPY stream in the file: a table's rows, or those of one of its partitions. */
+/** Heap blocks [from, to) of a relation; without `to`, to its end, however far it grew after it was measured. */
+export interface BlockRange {
+  from: number;
+  to?: number;
+}
+
+/** One COPY stream in the file: a table's rows, those of one of its partitions, or of a block range of either. */
 export interface ManifestSegment {
   /** Position of the segment among the file's segments. */
   segment: number;
@@ -20,9 +26,14 @@ export interface ManifestSegment {
    * table is streamed partition by partition, so a restore can copy each stream straight into its leaf.
    */
   partition?: string;
+  /**
+   * The blocks it read, when a large relation was read as several streams at once; its segments
+   * follow each other in block order and together hold all its rows.
+   */
+  blocks?: BlockRange;
 }
 
-/** One table of the backup: its rows in one segment, or one per partition. */
+/** One table of the backup: its rows in one segment, or in several (per partition, per block range). */
 export interface ManifestTable extends CatalogTable {
   /** The rows and COPY text length of all its segments together. */
   rows: number;
@@ -48,6 +59,13 @@ export function withSegments(manifest: BackupManifest): BackupManifest {
 /** The label that binds a segment's authenticated chunks to what it holds. */
 export function segmentLabel(table: string, segment: Pick<ManifestSegment, 'partition'>): string {
   return segment.partition === undefined ? `table:${table}` : `partition:${table}/${segment.partition}`;
+}
+
+/** How a message names a segment: its table, and its partition and blocks where it has them. */
+export function describeSegment(table: string, segment: Pick<ManifestSegment, 'partition' | 'blocks'>): string {
+  const partition = segment.partition === undefined ? '' : ` (partition ${segment.partition})`;
+  const blocks = segment.blocks ? ` (blocks ${segment.blocks.from} to ${segment.blocks.to ?? 'the end'})` : '';
+  return `table ${table}${partition}${blocks}`;
 }
 
 /** The last segment of a backup file: what it holds and how to read it back. */

@@ -18,6 +18,7 @@ import {
   type BackupManifest,
   type ManifestSegment,
   type ManifestTable,
+  describeSegment,
   segmentLabel,
   withSegments,
 } from './backup-manifest';
@@ -89,12 +90,11 @@ export class BackupReader {
     onData?: (bytes: number, rows: number) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const part = segment.partition === undefined ? '' : ` (partition ${segment.partition})`;
     const tap = new CopyDataTap(
       {
         rows: segment.rows,
         sha256: segment.sha256,
-        what: `table ${table.name}${part} of backup ${this.manifest.backupId}`,
+        what: `${describeSegment(table.name, segment)} of backup ${this.manifest.backupId}`,
       },
       onData,
     );

@@ -25,20 +25,25 @@ import {
   applyCopySession,
   type BackupManifest,
   type BackupType,
+  type BlockRange,
   COPY_SESSION,
   type ManifestTable,
   segmentLabel,
 } from './backup-manifest';
 import { type CopyDataSummary, CopyDataTap } from './copy-data-tap';
-import { sinceSnapshotFilter } from './snapshot-filter';
+import { sinceSnapshotCondition } from './snapshot-filter';
 import {
   type CatalogTable,
   columnList,
   quoteIdentifier,
   readCatalog,
   readSequences,
-  tableSizes,
+  type RelationSize,
+  relationSizes,
 } from './table-catalog';
+
+/** A table or partition larger than this is read as several block ranges, so the streams share it. */
+const PIECE_BYTES = 64 * 1024 ** 2;
 
 export interface BackupWriteOptions {
   id: string;
@@ -59,6 +64,8 @@ export interface ParallelOptions {
   connect: () => Promise<Client>;
   /** Where tables wait, encoded, for their turn in the file (the system's temporary directory by default). */
   spoolDir?: string;
+  /** A table or partition larger than this is read in block ranges of about this size, one stream each (64 MiB). */
+  pieceBytes?: number;
 }
 
 export interface BackupWriteProgress {
@@ -131,7 +138,8 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
   const headerBytes = encodeHeader(header);
   const key = options.key && fileKey(options.key, header, headerBytes);
   await out.write(headerBytes);
-  const jobs = segmentJobs(catalog, key, options.parent ? sinceSnapshotFilter(options.parent.snapshot, snapshot) : '');
+  const since = options.parent ? sinceSnapshotCondition(options.parent.snapshot, snapshot) : '';
+  const parallel = options.parallel && options.parallel.streams > 1 ? options.parallel : undefined;
   // Segments reach onSegment in job order (the parallel writer appends them in it too), so a table's
   // segments arrive together and in the file's order, and its last job closes it.
   const tables = new Map<string, ManifestTable>();
@@ -155,6 +163,7 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
       bytes,
       sha256,
       partition: job.partition,
+      blocks: job.blocks,
     });
     options.onProgress?.({
       table: job.table.name,
@@ -163,9 +172,16 @@ async function writeInSnapshot(client: Client, sink: BackupSink, options: Backup
       bytesWritten: out.offset,
     });
   };
-  const parallel = options.parallel && options.parallel.streams > 1 && jobs.length > 1 ? options.parallel : undefined;
-  if (parallel) await writeParallel(client, out, jobs, { ...options, parallel }, onSegment);
-  else await writeSerial(client, out, jobs, options, onSegment);
+  if (parallel) {
+    // Measured once every stream is in the snapshot: measuring locks each relation, as its COPY will.
+    const planJobs = async (): Promise<SegmentJob[]> => {
+      const sizes = await relationSizes(client, relationsOf(catalog));
+      return segmentJobs(catalog, key, { since, split: { sizes, pieceBytes: parallel.pieceBytes ?? PIECE_BYTES } });
+    };
+    await writeParallel(client, out, planJobs, { ...options, parallel }, onSegment);
+  } else {
+    await writeSerial(client, out, segmentJobs(catalog, key, { since }), options, onSegment);
+  }
   const manifest: BackupManifest = {
     backupId: options.id,
     type: options.type,
@@ -199,38 +215,84 @@ interface SegmentJob {
   partition?: string;
   /** The relation it reads: the table or the partition. */
   relation: string;
+  /** The part of the relation it reads, when the relation is read in pieces. */
+  blocks?: BlockRange;
+  /** Its share of the relation's bytes on disk, when they were measured: the largest streams start first. */
+  bytes: number;
   /** The table's last stream. */
   closesTable: boolean;
-  /** The incremental filter, empty for all rows. */
+  /** The incremental condition, empty for all rows. */
   since: string;
   copy: string;
   cipher: SegmentCipher;
 }
 
+interface JobPlan {
+  /** The incremental condition, for append-only tables; empty in a full backup. */
+  since: string;
+  /** Each relation's size and the piece to read it in, for a parallel backup; a serial one reads each whole. */
+  split?: { sizes: Map<string, RelationSize>; pieceBytes: number };
+}
+
+function relationsOf(catalog: readonly CatalogTable[]): string[] {
+  return catalog.flatMap((table) =>
+    table.partitions.length > 0 ? table.partitions.map((partition) => partition.name) : [table.name],
+  );
+}
+
 /**
  * A stream per table, and per partition of a partitioned one: a restore copies
  * each straight into its leaf (as pg_restore does) rather than routing every
- * row through the parent. `since` is the incremental filter, for append-only tables.
+ * row through the parent. A relation larger than a piece, read whole, is read
+ * as block ranges (a TID range scan each), so one large table does not leave
+ * the other streams idle, as it would in pg_dump -j.
  */
-function segmentJobs(catalog: readonly CatalogTable[], key: Buffer | undefined, since: string): SegmentJob[] {
+function segmentJobs(catalog: readonly CatalogTable[], key: Buffer | undefined, plan: JobPlan): SegmentJob[] {
   const jobs: SegmentJob[] = [];
   for (const table of catalog) {
-    const filter = table.kind === 'append-only' ? since : '';
-    const parts = table.partitions.length > 0 ? table.partitions.map((partition) => partition.name) : [undefined];
-    for (const [index, partition] of parts.entries()) {
+    const since = table.kind === 'append-only' ? plan.since : '';
+    const relations = table.partitions.length > 0 ? table.partitions.map((partition) => partition.name) : [undefined];
+    const reads = relations.flatMap((partition) => {
       const relation = partition ?? table.name;
+      const size = plan.split?.sizes.get(relation);
+      // A filtered stream yields few rows, so its scan is the cost, and a TID range scan costs about twice a
+      // sequential one per block (measured on PostgreSQL 15): it stays whole.
+      const ranges = size && plan.split && !since ? blockRanges(size, plan.split.pieceBytes) : [undefined];
+      return ranges.map((blocks) => ({ partition, relation, blocks, bytes: (size?.bytes ?? 0) / ranges.length }));
+    });
+    for (const [index, read] of reads.entries()) {
+      const conditions = [since, read.blocks ? blockCondition(read.blocks) : ''].filter((condition) => condition);
+      const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
       jobs.push({
+        ...read,
         table,
-        partition,
-        relation,
-        closesTable: index === parts.length - 1,
-        since: filter,
-        copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(relation)}${filter}) TO STDOUT`,
-        cipher: { index: jobs.length, label: segmentLabel(table.name, { partition }), key },
+        closesTable: index === reads.length - 1,
+        since,
+        copy: `COPY (SELECT ${columnList(table.columns)} FROM ${quoteIdentifier(read.relation)}${where}) TO STDOUT`,
+        cipher: { index: jobs.length, label: segmentLabel(table.name, read), key },
       });
     }
   }
   return jobs;
+}
+
+/**
+ * A relation in about `pieceBytes` pieces of consecutive blocks, or whole. The
+ * last piece is open-ended: a row in the snapshot lies in a block that existed
+ * when it was written, but the relation may have grown since it was measured.
+ */
+function blockRanges(size: RelationSize, pieceBytes: number): (BlockRange | undefined)[] {
+  const pieces = Math.min(Math.ceil(size.bytes / pieceBytes), size.blocks);
+  if (pieces <= 1) return [undefined];
+  const step = Math.ceil(size.blocks / pieces);
+  return Array.from({ length: pieces }, (_, piece) =>
+    piece === pieces - 1 ? { from: piece * step } : { from: piece * step, to: (piece + 1) * step },
+  );
+}
+
+function blockCondition({ from, to }: BlockRange): string {
+  const lower = `ctid >= '(${from},0)'::tid`;
+  return to === undefined ? lower : `${lower} AND ctid < '(${to},0)'::tid`;
 }
 
 type SegmentDone = (job: SegmentJob, offset: number, summary: CopyDataSummary) => void;
@@ -264,7 +326,7 @@ async function writeSerial(
 async function writeParallel(
   client: Client,
   out: MeasuredSink,
-  jobs: SegmentJob[],
+  planJobs: () => Promise<SegmentJob[]>,
   options: BackupWriteOptions & { parallel: ParallelOptions },
   onSegment: SegmentDone,
 ): Promise<void> {
@@ -274,16 +336,14 @@ async function writeParallel(
   let workers: Promise<void>[] = [];
   const queue: SegmentJob[] = [];
   try {
-    for (let n = 1; n < Math.min(options.parallel.streams, jobs.length); n++) {
+    for (let n = 1; n < options.parallel.streams; n++) {
       helpers.push(await joinSnapshot(await options.parallel.connect(), rows[0].id));
     }
+    const jobs = await planJobs();
     const results = jobs.map(() => deferred<CopyDataSummary>());
-    const sizes = await tableSizes(
-      client,
-      jobs.map((job) => job.relation),
-    );
-    // Smallest first in the array, so pop() hands out the largest stream next.
-    queue.push(...[...jobs].sort((a, b) => (sizes.get(a.relation) ?? 0) - (sizes.get(b.relation) ?? 0)));
+    // Smallest first in the array, so pop() hands out the largest stream next, and of a relation's equal pieces
+    // the first, which the file needs first.
+    queue.push(...[...jobs].sort((a, b) => a.bytes - b.bytes || b.cipher.index - a.cipher.index));
     const spoolOf = (job: SegmentJob) => join(spool, String(job.cipher.index));
     const work = async (worker: Client): Promise<void> => {
       for (let job = queue.pop(); job; job = queue.pop()) {

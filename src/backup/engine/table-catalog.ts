@@ -117,15 +117,27 @@ export async function readSequences(client: ClientBase, tables: readonly string[
   return sequences;
 }
 
-/** Each table's or partition's size on disk, a parent's partitions included: the parallel backup starts with the largest. */
-export async function tableSizes(client: ClientBase, tables: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ name: string; size: string }>(
-    `SELECT c.relname AS name, (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)::text AS size
+/** A relation's size on disk: its bytes (a parent's partitions included) and the heap blocks of its own storage. */
+export interface RelationSize {
+  bytes: number;
+  blocks: number;
+}
+
+/** The size of each table or partition: the parallel backup starts with the largest and reads a large one in pieces. */
+export async function relationSizes(
+  client: ClientBase,
+  relations: readonly string[],
+): Promise<Map<string, RelationSize>> {
+  const { rows } = await client.query<{ name: string; bytes: string; blocks: string }>(
+    `SELECT c.relname AS name,
+            (CASE c.relkind WHEN 'p' THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+                            ELSE pg_relation_size(c.oid) END)::text AS bytes,
+            (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS blocks
        FROM pg_class c
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY ($1) AND c.relkind IN ('r', 'p')`,
-    [tables],
+    [relations],
   );
-  return new Map(rows.map((row) => [row.name, Number(row.size)]));
+  return new Map(rows.map((row) => [row.name, { bytes: Number(row.bytes), blocks: Number(row.blocks) }]));
 }
 
 // A bound as pg_get_expr prints it: DEFAULT, or FOR VALUES FROM/TO or IN over quoted literals, numbers, MINVALUE and
