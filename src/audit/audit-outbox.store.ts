@@ -1,46 +1,54 @@
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { AUDIT_RECORD_COLUMNS, type AuditEntry } from './audit-entry';
 
 /**
- * Inserts audit records into the outbox with one statement: the columns go
- * as arrays and unnest() turns them back into rows, in order.
+ * Inserts audit records into the outbox with one statement of literal SQL:
+ * one that a transaction can send with its COMMIT in one round trip (a
+ * simple query takes no parameters). Every value is quoted by pg's
+ * escapeLiteral and cast to its column's type; entries are storable
+ * (storableAuditEntry) before they get here.
  */
 @Injectable()
 export class AuditOutboxStore {
   async insert(manager: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
-    const column = <K extends keyof AuditEntry>(name: K) => entries.map((entry) => entry[name]);
-    const json = (name: 'actionDetails' | 'metadata') =>
-      entries.map((entry) => (entry[name] === null ? null : JSON.stringify(entry[name])));
-    await manager.query(
-      `INSERT INTO audit_outbox (${AUDIT_RECORD_COLUMNS})
-       SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[],
-                            $7::text[], $8::text[], $9::jsonb[], $10::inet[], $11::text[], $12::text[], $13::text[],
-                            $14::int[], $15::int[], $16::boolean[], $17::boolean[], $18::text[], $19::text[],
-                            $20::jsonb[], $21::text[])`,
-      [
-        column('createdAt'),
-        column('userId'),
-        column('username'),
-        column('sessionId'),
-        column('apiKeyId'),
-        column('actionType'),
-        column('resourceType'),
-        column('resourceId'),
-        json('actionDetails'),
-        column('ipAddress'),
-        column('userAgent'),
-        column('requestMethod'),
-        column('requestPath'),
-        column('responseStatus'),
-        column('executionTimeMs'),
-        column('success'),
-        column('allowed'),
-        column('errorMessage'),
-        column('errorCode'),
-        json('metadata'),
-        column('traceId'),
-      ],
-    );
+    await manager.query(this.insertStatement(entries));
   }
+
+  insertStatement(entries: readonly AuditEntry[]): string {
+    const rows = entries.map((entry) => {
+      const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+      const values: [string | number | boolean | Date | null, string][] = [
+        [entry.createdAt, 'timestamptz'],
+        [entry.userId, 'uuid'],
+        [entry.username, 'text'],
+        [entry.sessionId, 'uuid'],
+        [entry.apiKeyId, 'uuid'],
+        [entry.actionType, 'text'],
+        [entry.resourceType, 'text'],
+        [entry.resourceId, 'text'],
+        [json(entry.actionDetails), 'jsonb'],
+        [entry.ipAddress, 'inet'],
+        [entry.userAgent, 'text'],
+        [entry.requestMethod, 'text'],
+        [entry.requestPath, 'text'],
+        [entry.responseStatus, 'int'],
+        [entry.executionTimeMs, 'int'],
+        [entry.success, 'boolean'],
+        [entry.allowed, 'boolean'],
+        [entry.errorMessage, 'text'],
+        [entry.errorCode, 'text'],
+        [json(entry.metadata), 'jsonb'],
+        [entry.traceId, 'text'],
+      ];
+      return `(${values.map(([value, type]) => `${literal(value)}::${type}`).join(', ')})`;
+    });
+    return `INSERT INTO audit_outbox (${AUDIT_RECORD_COLUMNS}) VALUES ${rows.join(', ')}`;
+  }
+}
+
+function literal(value: string | number | boolean | Date | null): string {
+  if (value === null) return 'NULL';
+  return escapeLiteral(value instanceof Date ? value.toISOString() : String(value));
 }

@@ -34,8 +34,8 @@ export interface AuditTrailHealth {
 
 /**
  * How every audit record reaches the outbox. Inside a transaction a record
- * is staged and inserted just before COMMIT, so the change and its record
- * commit together or not at all. Outside one (reads, refusals, jobs) it goes
+ * is staged and inserted with the COMMIT, in its round trip, so the change
+ * and its record commit together or not at all. Outside one (reads, refusals, jobs) it goes
  * through a batched queue: anonymous records may be dropped (counted) under a
  * flood, an authenticated caller's never are: their queue makes callers wait
  * for room instead, and readiness turns 503 while it is full.
@@ -143,11 +143,8 @@ export class AuditTrail implements OnApplicationShutdown {
   private stage(scope: TransactionScope, entry: AuditEntry): void {
     const staged = scope.resource(STAGED, () => {
       const entries: AuditEntry[] = [];
-      scope.onBeforeCommit(() =>
-        this.config.failMode === 'closed'
-          ? this.outbox.insert(scope.manager, entries)
-          : this.insertOrLose(scope, entries),
-      );
+      if (this.config.failMode === 'closed') scope.onCommitSend(() => this.outbox.insertStatement(entries));
+      else scope.onBeforeCommit(() => this.insertOrLose(scope, entries));
       scope.onAfterCommit(() => {
         this.chainer.kick();
       });

@@ -22,7 +22,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Runs a state-changing request's handler in one transaction and writes the
- * request's audit row in it, just before COMMIT: the change and its record
+ * request's audit row in it, sent with the COMMIT: the change and its record
  * commit together or not at all, so no client is told "failed" for a change
  * that happened, nor "done" for one that was not recorded. Interceptors run
  * only after every guard let the request through: that is `allowed = true`.

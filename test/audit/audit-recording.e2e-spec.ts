@@ -147,6 +147,35 @@ describe('audit: recording', () => {
     expect(row.action_details).toEqual({ params: { id: agent.body.id }, body: { status: 'paused' } });
   });
 
+  it('stores quotes, backslashes and SQL in the row of a state-changing request exactly as they were sent', async () => {
+    const admin = await createUser(testApp.app, { role: Role.Admin });
+    const token = await tokenFor(baseUrl, admin);
+    const hostile = `it's \\'; DROP TABLE audit_logs; -- $$ $1 \\x00 E'\\n' "q" \u00e9\u{1F47B}`;
+    const userAgent = `agent 'quoted' \\ "x" $$`;
+    const agent = await request<{ id: string }>(baseUrl, '/api/v1/agents', {
+      method: 'POST',
+      token,
+      json: { name: `quoted-${randomUUID()}` },
+    });
+    const patched = await request(baseUrl, `/api/v1/agents/${agent.body.id}`, {
+      method: 'PATCH',
+      token,
+      json: { description: hostile },
+      headers: { 'x-request-id': 'quoted-patch', 'user-agent': userAgent },
+    });
+    expect(patched.status).toBe(200);
+    const [row] = await auditRows(testApp.app, "trace_id = 'quoted-patch'");
+    expect(row).toEqual(
+      expect.objectContaining({
+        action_type: 'agents.update',
+        user_agent: userAgent,
+        response_status: 200,
+        success: true,
+      }),
+    );
+    expect(row.action_details).toEqual({ params: { id: agent.body.id }, body: { description: hostile } });
+  });
+
   it('never stores a password, token or key, and never a whole body', async () => {
     const user = await createUser(testApp.app, { role: Role.Admin });
     const token = await tokenFor(baseUrl, user);

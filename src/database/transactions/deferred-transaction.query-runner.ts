@@ -34,9 +34,16 @@ export class DeferredTransactionQueryRunner extends PostgresQueryRunner {
    * Commits or rolls back what ran, and gives the connection back to the pool
    * either way. A transaction that never started (its BEGIN failed) has
    * nothing to finish: whatever ran in it failed, and its callers were told.
+   * `last`, a statement of literal SQL, goes with the COMMIT in one round trip
+   * (PostgreSQL runs the COMMIT only if it succeeds), or runs alone, atomic by
+   * itself, where nothing else did.
    */
-  async finish(outcome: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  async finish(outcome: 'COMMIT' | 'ROLLBACK', last?: string): Promise<void> {
     try {
+      if (outcome === 'COMMIT' && last !== undefined) {
+        await this.commitWith(last);
+        return;
+      }
       const started =
         this.beginning &&
         (await this.beginning.then(
@@ -48,6 +55,21 @@ export class DeferredTransactionQueryRunner extends PostgresQueryRunner {
       this.isTransactionActive = false;
       this.transactionDepth = 0;
       await this.release();
+    }
+  }
+
+  private async commitWith(last: string): Promise<void> {
+    if (this.beginning === undefined) {
+      await super.query(last);
+      return;
+    }
+    await this.beginning;
+    try {
+      await super.query(`${last};\nCOMMIT`);
+    } catch (error) {
+      // The failed statement left the transaction aborted, its COMMIT unrun: end it before the connection goes back.
+      await super.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
   }
 }

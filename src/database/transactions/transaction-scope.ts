@@ -7,14 +7,15 @@ type Hook = () => Promise<void>;
 
 /**
  * One unit of work: the transaction every statement inside it joins, the
- * work that must go into it just before it commits (the audit rows of what
- * it did), and what may happen only once it has committed (delivering its
+ * work that must go into it as it commits (the audit rows of what it did,
+ * sent with the COMMIT), and what may happen only once it has committed (delivering its
  * domain events).
  */
 export class TransactionScope {
   readonly manager: EntityManager;
   private readonly runner: DeferredTransactionQueryRunner;
   private readonly beforeCommit: Hook[] = [];
+  private readonly withCommit: (() => string)[] = [];
   private readonly afterCommit: (() => void)[] = [];
   private readonly resources = new Map<symbol, unknown>();
   private keepOnFailure = false;
@@ -28,6 +29,15 @@ export class TransactionScope {
   /** Runs last before COMMIT, inside the transaction, in the order registered. */
   onBeforeCommit(hook: Hook): void {
     this.beforeCommit.push(hook);
+  }
+
+  /**
+   * The last write, as literal SQL built when the unit commits, sent with the
+   * COMMIT in one round trip (the audit rows of what it did): it commits with
+   * the work or not at all, one round trip sooner.
+   */
+  onCommitSend(statement: () => string): void {
+    this.withCommit.push(statement);
   }
 
   /** Runs after a successful COMMIT, never after a rollback. */
@@ -51,13 +61,15 @@ export class TransactionScope {
   }
 
   async commit(): Promise<void> {
+    let last: string | undefined;
     try {
       for (const hook of this.beforeCommit) await hook();
+      last = this.withCommit.length > 0 ? this.withCommit.map((statement) => statement()).join(';\n') : undefined;
     } catch (error) {
       await this.runner.finish('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    await this.runner.finish('COMMIT');
+    await this.runner.finish('COMMIT', last);
     for (const hook of this.afterCommit) hook();
   }
 
