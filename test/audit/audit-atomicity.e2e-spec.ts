@@ -139,4 +139,38 @@ describe('audit: a change and its record commit together', () => {
     );
     expect(created).toBeGreaterThanOrEqual(answered.length);
   });
+
+  it('rolls the change back when the audit row sent with its COMMIT is refused, and leaves no connection mid-transaction', async () => {
+    // The database refuses this one request's audit row, as it would a row it cannot store.
+    await sql(`CREATE FUNCTION refuse_test_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN IF NEW.trace_id = 'refused-audit-row' THEN RAISE EXCEPTION 'audit row refused'; END IF; RETURN NEW; END $$`);
+    await sql(`CREATE TRIGGER refuse_test_audit_row BEFORE INSERT ON audit_outbox
+               FOR EACH ROW EXECUTE FUNCTION refuse_test_audit_row()`);
+    try {
+      const name = `unrecorded-${randomUUID()}`;
+      const refused = await request(baseUrl, '/api/v1/agents', {
+        method: 'POST',
+        token,
+        json: { name },
+        headers: { 'x-request-id': 'refused-audit-row' },
+      });
+      expectErrorBody(refused, 500, 'INTERNAL_ERROR');
+      expect(await sql('SELECT 1 FROM agents WHERE name = $1', [name])).toEqual([]);
+
+      // Every pooled connection is used again at once: one left in an aborted transaction would fail its request.
+      const next = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request(baseUrl, '/api/v1/agents', {
+            method: 'POST',
+            token,
+            json: { name: `after-refusal-${i}-${randomUUID()}` },
+          }),
+        ),
+      );
+      expect(next.map((result) => result.status)).toEqual(Array.from({ length: 20 }, () => 201));
+    } finally {
+      await sql('DROP TRIGGER refuse_test_audit_row ON audit_outbox');
+      await sql('DROP FUNCTION refuse_test_audit_row()');
+    }
+  });
 });
