@@ -39,8 +39,8 @@ const OUTCOME: Record<Verdict, AttemptOutcome> = {
  * round trip before the hash runs (lockout/lockout-policy.ts: when an account
  * locks); the outcome, the counters and the session then commit in the
  * request's one transaction. Every refusal before the second factor looks the
- * same from outside (one message, and a hash computed whether or not the
- * account exists or is locked); only a caller who knows the password learns
+ * same from outside (one message, a hash computed and the attempt settled
+ * whether or not the account exists or is locked); only a caller who knows the password learns
  * that a code is needed.
  */
 @Injectable()
@@ -58,6 +58,7 @@ export class LoginService {
     const reservation = await this.attempts.reserve({ username: attempt.username });
     if (!reservation?.granted) {
       await this.hasher.verifyNothing(attempt.password);
+      await this.attempts.settleRefused(reservation);
       return this.refuse(attempt.username, reservation ? 'locked' : 'unknown_user', reservation?.user);
     }
     let verdict: Verdict;

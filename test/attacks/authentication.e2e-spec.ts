@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { generateSync } from 'otplib';
+import { DataSource } from 'typeorm';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, type HttpResult, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -11,8 +12,8 @@ const JWT_SECRET = 'attack-table-signing-key-0123456789abcdefghij';
 const API = '/api/v1';
 const SESSION_TTL_HOURS = 1;
 const IDLE_MINUTES = 10;
-/** Enough interleaved samples for a stable median on a shared machine; under the lockout limit set below. */
-const TIMING_SAMPLES = 41;
+/** Enough interleaved samples per group for a stable median on a shared machine; under the lockout limits set below. */
+const TIMING_SAMPLES = 149;
 
 const b64url = (value: object | string) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -77,6 +78,7 @@ describe('attacks: authentication', () => {
         SESSION_TTL_HOURS: String(SESSION_TTL_HOURS),
         SESSION_IDLE_TIMEOUT_MINUTES: String(IDLE_MINUTES),
         MAX_FAILED_ATTEMPTS: '100',
+        MAX_FAILED_ATTEMPTS_PER_ACCOUNT: '100',
       },
       { clock },
     );
@@ -383,8 +385,13 @@ describe('attacks: authentication', () => {
   });
 
   describe('timing', () => {
-    it('takes as long to refuse an unknown username as a known one with a wrong password (medians within 15 %)', async () => {
-      const known = await createUser(testApp.app, { role: Role.Auditor });
+    it('takes as long to refuse an unknown username or a locked account as a known one with a wrong password (medians within 15 %)', async () => {
+      // Known accounts in turn, so that none reaches the limit of 100 failures.
+      const known = await Promise.all([1, 2, 3, 4, 5].map(() => createUser(testApp.app, { role: Role.Auditor })));
+      const locked = await createUser(testApp.app, { role: Role.Auditor });
+      await testApp.app
+        .get(DataSource)
+        .query(`UPDATE users SET locked_until = '9999-12-31' WHERE id = $1`, [locked.id]);
       const attempt = async (username: string): Promise<number> => {
         const started = process.hrtime.bigint();
         const result = await request(baseUrl, `${API}/auth/login`, {
@@ -395,25 +402,33 @@ describe('attacks: authentication', () => {
         expect(result.status).toBe(401);
         return elapsed;
       };
-      // Warm both paths, then interleave so load on the machine falls on both alike.
-      await attempt(known.username);
-      await attempt(`nobody_${randomBytes(4).toString('hex')}`);
-      const knownTimes: number[] = [];
-      const unknownTimes: number[] = [];
+      const unknownName = () => `nobody_${randomBytes(4).toString('hex')}`;
+      let knownTurn = 0;
+      const groups = [
+        { next: () => known[knownTurn++ % known.length].username, times: [] as number[] },
+        { next: unknownName, times: [] as number[] },
+        { next: () => locked.username, times: [] as number[] },
+      ];
+      // Warm every path, then interleave, each group first in turn, so load on the machine falls on all alike.
+      for (const group of groups) await attempt(group.next());
       for (let i = 0; i < TIMING_SAMPLES; i++) {
-        const pair = [
-          async () => knownTimes.push(await attempt(known.username)),
-          async () => unknownTimes.push(await attempt(`nobody_${randomBytes(4).toString('hex')}`)),
-        ];
-        if (i % 2 === 1) pair.reverse();
-        for (const run of pair) await run();
+        for (let j = 0; j < groups.length; j++) {
+          const group = groups[(i + j) % groups.length];
+          group.times.push(await attempt(group.next()));
+        }
       }
-      const [knownMedian, unknownMedian] = [median(knownTimes), median(unknownTimes)];
-      const ratio = unknownMedian / knownMedian;
-      expect({ knownMedian, unknownMedian, withinFifteenPercent: ratio >= 0.85 && ratio <= 1.15 }).toEqual({
+      const [knownMedian, unknownMedian, lockedMedian] = groups.map((group) => median(group.times));
+      const within = (value: number) => value / knownMedian >= 0.85 && value / knownMedian <= 1.15;
+      expect({
         knownMedian,
         unknownMedian,
-        withinFifteenPercent: true,
+        lockedMedian,
+        within: [within(unknownMedian), within(lockedMedian)],
+      }).toEqual({
+        knownMedian,
+        unknownMedian,
+        lockedMedian,
+        within: [true, true],
       });
     }, 120_000);
   });

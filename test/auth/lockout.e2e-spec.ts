@@ -212,6 +212,31 @@ describe('auth: a lockout that is exact and cannot be turned against the owner',
       expectErrorBody(await loginFrom('127.0.0.23', locked, locked.password), 401);
     });
 
+    it('settles a refusal made before any check, of an unknown username or a locked account, as a checked one is settled', async () => {
+      const refusedAt = async (table: 'login_unknown_attempts' | 'login_failures', where: string, values: string[]) =>
+        (
+          await sql<{ at: Date | null }>(
+            testApp.app,
+            `SELECT last_refused_at AS at FROM ${table} WHERE ${where}`,
+            values,
+          )
+        ).at(0)?.at;
+      expectErrorBody(await loginFrom('127.0.0.24', { username: `nobody_${Date.now()}` }, WRONG), 401);
+      expect(await refusedAt('login_unknown_attempts', 'client_ip = $1', ['127.0.0.24'])).toEqual(clock.now());
+
+      const locked = await operator();
+      await failFrom('127.0.0.25', locked, 5);
+      expect(
+        await refusedAt('login_failures', 'user_id = $1 AND client_ip = $2', [locked.id, '127.0.0.25']),
+      ).toBeNull();
+      clock.advanceMinutes(1);
+      expectErrorBody(await loginFrom('127.0.0.25', locked, locked.password), 401);
+      expect(await refusedAt('login_failures', 'user_id = $1 AND client_ip = $2', [locked.id, '127.0.0.25'])).toEqual(
+        clock.now(),
+      );
+      expect(reasons(locked.id).at(-1)).toBe('locked');
+    });
+
     it('never locks for good from one ip: its locks only grow longer', async () => {
       const user = await operator();
       for (let lock = 1; lock <= 3; lock++) {

@@ -22,7 +22,7 @@ interface SettleRow {
   failures: number;
 }
 
-/** The lockout's two atomic statements; each one round trip that locks the user row first. */
+/** The lockout's atomic statements; reserving and settling each take one round trip that locks the user row first. */
 @Injectable()
 export class LoginAttemptsRepository {
   constructor(
@@ -92,6 +92,14 @@ export class LoginAttemptsRepository {
         ? { scope: row.locked_scope, until: row.locked_until, failures: row.failures }
         : undefined;
     return { refused: row.refused, locked };
+  }
+
+  /**
+   * Settles an attempt refused before its check (`userId` undefined: no such
+   * user), so that it costs the round trip and the row write a checked one does.
+   */
+  async settleRefused(userId: string | undefined, clientIp: string, now: Date): Promise<void> {
+    await this.users.query(`SELECT login_attempt_refuse($1, $2, $3)`, [userId ?? null, clientIp, now]);
   }
 
   /**

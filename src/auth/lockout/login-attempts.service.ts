@@ -45,8 +45,7 @@ export class LoginAttempts {
 
   /** Undefined when there is no such user; 503 when attempts in flight keep the room full too long. */
   reserve(who: { userId: string } | { username: string }): Promise<AttemptReservation | undefined> {
-    const clientIp = currentRequestClient().ip;
-    const clientKey = clientIp ?? UNKNOWN_CLIENT;
+    const { clientIp, clientKey } = requestClient();
     const giveUpAt = performance.now() + WAIT_MS;
     return this.transactions.outside(async () => {
       for (;;) {
@@ -74,12 +73,29 @@ export class LoginAttempts {
     return settled;
   }
 
+  /**
+   * Settles an attempt refused before any check (`reservation` undefined: no
+   * such user; else not granted), in the request's transaction, committed
+   * although the request fails: a refusal then costs what a wrong password on
+   * a real account does, and the timing tells no one which accounts exist.
+   */
+  async settleRefused(reservation: AttemptReservation | undefined): Promise<void> {
+    this.transactions.commitOnFailure();
+    const clientKey = reservation?.clientKey ?? requestClient().clientKey;
+    await this.repository.settleRefused(reservation?.user.id, clientKey, this.clock.now());
+  }
+
   /** Gives a reservation back when its check could not be made (an error): committed at once, apart. */
   async release(reservation: AttemptReservation): Promise<void> {
     await this.transactions.outside(() =>
       this.repository.settle(reservation.user.id, client(reservation), this.clock.now(), 'release'),
     );
   }
+}
+
+function requestClient(): { clientIp: string | null; clientKey: string } {
+  const clientIp = currentRequestClient().ip;
+  return { clientIp, clientKey: clientIp ?? UNKNOWN_CLIENT };
 }
 
 function client(reservation: AttemptReservation): { key: string; loginIp: string | null } {
