@@ -241,7 +241,10 @@ async function onPostgres15(dir: string): Promise<void> {
     );
     await growth.end();
     await settle(url);
-    const incremental = await sentinelBackup(url, dir, sentinel.id);
+    // Each one from the same parent over the same rows: the same work ROUNDS times, for a median.
+    const incrementalMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) incrementalMs.push((await sentinelBackup(url, dir, sentinel.id)).ms);
+    const incremental = median(incrementalMs);
     const mb = (bytes: number) => format(bytes / 1024 ** 2, 0);
     console.log(
       `PostgreSQL at ${new URL(SERVER).host}, database of ${mb(full)} MB (the half-size run at ${mb(half)} MB), ` +
@@ -258,7 +261,7 @@ async function onPostgres15(dir: string): Promise<void> {
       `  restore: ${format(restore.ours / 1000)} s (of which ${format(median(restoredCpuMs) / 1000)} s CPU in Node) vs pg_restore ${format(restore.theirs / 1000)} s: ${restore.text} (goal <= 1.0x)`,
     );
     console.log(
-      `  incremental after 1% new rows: ${format(incremental.ms / 1000)} s vs full ${format(backup.ours / 1000)} s: ${format(incremental.ms / backup.ours, 3)}x (goal <= 0.1x)`,
+      `  incremental after 1% new rows: ${format(incremental / 1000)} s (${ROUNDS} runs, ${format(Math.min(...incrementalMs) / 1000)}-${format(Math.max(...incrementalMs) / 1000)} s) vs full ${format(backup.ours / 1000)} s: ${format(incremental / backup.ours, 3)}x (goal <= 0.1x)`,
     );
     console.log(
       `  peak RSS: ${format(atHalf.maxRssMb, 0)} MB at ${mb(half)} MB, ${format(peakRssMb, 0)} MB at ${mb(full)} MB: ${format(peakRssMb / atHalf.maxRssMb, 2)}x (goal within 20 %)`,
@@ -283,7 +286,7 @@ async function onPostgres15(dir: string): Promise<void> {
     reportResult({
       bench: 'backup',
       figure: 'incremental backup after 1 % new rows',
-      value: incremental.ms / 1000,
+      value: incremental / 1000,
       unit: 's',
       baseline: { name: 'the full backup', value: backup.ours / 1000 },
       goal: '<= 0.1x',
