@@ -11,10 +11,17 @@ import { PermissionService } from '../rbac/permission.service';
 import { AccessDenied } from '../rbac/rbac.events';
 import { RbacException, RbacErrorCode } from '../rbac/rbac.exception';
 import type { ResourceRef } from '../rbac/resource-scope';
-import { AccessRequirements } from './access-requirements';
+import { AccessRequirements, type RouteAccess } from './access-requirements';
 import { type PresentedCredential, presentedCredential } from './credentials';
 import { AccountRestriction, type AccessRequirement } from './decorators/authenticated.decorator';
 import { isScrapeToken } from './scrape-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the access decision let the request through to its route: the audit row's `allowed = true`. */
+    accessGranted?: boolean;
+  }
+}
 
 type AccessRequest = FastifyRequest & { user?: AuthenticatedUser; params: Record<string, string | undefined> };
 
@@ -37,24 +44,29 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.routes.of(context);
-    if (access.kind === 'public') return true;
+    const request = context.switchToHttp().getRequest<AccessRequest>();
+    await this.decide(this.routes.of(context), request);
+    request.accessGranted = true;
+    return true;
+  }
+
+  /** Returns when the request may go on to its route; throws the 401 or 403 otherwise. */
+  private async decide(access: RouteAccess, request: AccessRequest): Promise<void> {
+    if (access.kind === 'public') return;
     if (access.kind === 'undeclared') throw new AuthException(AuthErrorCode.RouteAccessUndeclared);
     const { requirement } = access;
-    const request = context.switchToHttp().getRequest<AccessRequest>();
     const credential = presentedCredential(request.headers);
     if (
       requirement.acceptsScrapeToken &&
       credential.kind === 'bearer' &&
       isScrapeToken(credential.token, this.metrics.scrapeToken)
     ) {
-      return true;
+      return;
     }
     const user = await this.authenticate(request, credential);
     this.enforceRestrictions(user, requirement);
     if (user.apiKeyId !== undefined) enforceKeyScope(user, requirement, access.needsListing);
     await this.enforcePermissions(user, requirement, request);
-    return true;
   }
 
   private async authenticate(request: AccessRequest, credential: PresentedCredential): Promise<AuthenticatedUser> {

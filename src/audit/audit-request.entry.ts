@@ -7,8 +7,6 @@ import { summarizeInput } from './request-summary';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set once every guard has let the request through to its handler: the row's `allowed = true`. */
-    auditReachedHandler?: boolean;
     /** Set once the request's row is committed with its change, so the response hook does not write another. */
     auditRecorded?: boolean;
     /** The error the request failed with, as the client is told it. */
@@ -54,7 +52,8 @@ export function requestAuditEntry(
     responseStatus: outcome.status,
     executionTimeMs: context ? Number((process.hrtime.bigint() - context.startedAt) / 1_000_000n) : null,
     success: outcome.status < 400,
-    allowed: request.auditReachedHandler ? true : GUARD_REFUSALS.has(outcome.status) ? false : null,
+    // accessGranted: set by the access decision (AccessGuard) once it let the request through.
+    allowed: request.accessGranted ? true : GUARD_REFUSALS.has(outcome.status) ? false : null,
     errorMessage: outcome.error?.message ?? null,
     errorCode: outcome.error?.code ?? null,
     metadata: request.routeOptions.url ? { route: request.routeOptions.url } : null,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { auditChainKeyProvider } from './audit-chain-key.provider';
 import { AuditChainer } from './audit-chainer.service';
 import { AuditController } from './audit.controller';
@@ -11,8 +12,10 @@ import { AuditTargets } from './audit-target';
 import { AuditTrail } from './audit-trail.service';
 import { AuditVerifier } from './audit-verifier.service';
 import { AuditedTransactionInterceptor } from './audited-transaction.interceptor';
+import { AuditedTransactionRoutes } from './audited-transaction.routes';
 
 @Module({
+  imports: [DiscoveryModule],
   controllers: [AuditController],
   providers: [
     auditChainKeyProvider,
@@ -22,11 +25,12 @@ import { AuditedTransactionInterceptor } from './audited-transaction.interceptor
     AuditTargets,
     AuditHttpRecorder,
     AuditedTransactionInterceptor,
+    AuditedTransactionRoutes,
     AuditEventSubscriber,
     AuditQueryService,
     AuditVerifier,
     AuditRetention,
   ],
-  exports: [AuditTrail, AuditedTransactionInterceptor],
+  exports: [AuditTrail],
 })
 export class AuditModule {}

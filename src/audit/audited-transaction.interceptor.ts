@@ -18,14 +18,15 @@ import { createdIdOf, type RequestOutcome, requestAuditEntry } from './audit-req
 import { AuditTargets } from './audit-target';
 import { AuditTrail } from './audit-trail.service';
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Runs a state-changing request's handler in one transaction and writes the
  * request's audit row in it, sent with the COMMIT: the change and its record
  * commit together or not at all, so no client is told "failed" for a change
- * that happened, nor "done" for one that was not recorded. Interceptors run
- * only after every guard let the request through: that is `allowed = true`.
+ * that happened, nor "done" for one that was not recorded. Bound to the
+ * state-changing routes only (AuditedTransactionRoutes); a read's row is
+ * written once it is answered (AuditHttpRecorder).
  */
 @Injectable()
 export class AuditedTransactionInterceptor implements NestInterceptor {
@@ -40,7 +41,7 @@ export class AuditedTransactionInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    request.auditReachedHandler = true;
+    // An @All() route is bound too: it changes state only when asked with such a method.
     if (!STATE_CHANGING.has(request.method)) return next.handle();
     const successStatus =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, HttpCode, Injectable, Post } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
+import { AuditedTransactionInterceptor } from '../../src/audit/audited-transaction.interceptor';
 import { Audit } from '../../src/audit/decorators/audit.decorator';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { domainEvent } from '../../src/common/events/domain-event';
 import { DomainEvents } from '../../src/common/events/domain-events.service';
 import { OnDomainEvent } from '../../src/common/events/on-domain-event.decorator';
+import { type CatalogRoute, RouteCatalog } from '../../src/common/routing/route-catalog.service';
 import { Transactions } from '../../src/database/transactions/transactions.service';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
@@ -140,13 +143,23 @@ describe('audit: a change and its record commit together', () => {
     expect(created).toBeGreaterThanOrEqual(answered.length);
   });
 
-  it('rolls the change back when the audit row sent with its COMMIT is refused, and leaves no connection mid-transaction', async () => {
-    // The database refuses this one request's audit row, as it would a row it cannot store.
+  /** While `work` runs, the database refuses the audit row of any request sent with `x-request-id: refused-audit-row`. */
+  async function refusingAuditRows(work: () => Promise<void>): Promise<void> {
     await sql(`CREATE FUNCTION refuse_test_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
                BEGIN IF NEW.trace_id = 'refused-audit-row' THEN RAISE EXCEPTION 'audit row refused'; END IF; RETURN NEW; END $$`);
     await sql(`CREATE TRIGGER refuse_test_audit_row BEFORE INSERT ON audit_outbox
                FOR EACH ROW EXECUTE FUNCTION refuse_test_audit_row()`);
     try {
+      await work();
+    } finally {
+      await sql('DROP TRIGGER refuse_test_audit_row ON audit_outbox');
+      await sql('DROP FUNCTION refuse_test_audit_row()');
+    }
+  }
+
+  it('rolls the change back when the audit row sent with its COMMIT is refused, and leaves no connection mid-transaction', async () => {
+    // The database refuses this one request's audit row, as it would a row it cannot store.
+    await refusingAuditRows(async () => {
       const name = `unrecorded-${randomUUID()}`;
       const refused = await request(baseUrl, '/api/v1/agents', {
         method: 'POST',
@@ -168,9 +181,52 @@ describe('audit: a change and its record commit together', () => {
         ),
       );
       expect(next.map((result) => result.status)).toEqual(Array.from({ length: 20 }, () => 201));
-    } finally {
-      await sql('DROP TRIGGER refuse_test_audit_row ON audit_outbox');
-      await sql('DROP FUNCTION refuse_test_audit_row()');
-    }
+    });
+  });
+
+  it('runs PATCH and DELETE in the audited transaction too: a refused row undoes the change', async () => {
+    const name = `kept-${randomUUID()}`;
+    const created = await request<{ id: string }>(baseUrl, '/api/v1/agents', { method: 'POST', token, json: { name } });
+    expect(created.status).toBe(201);
+    const agent = `/api/v1/agents/${created.body.id}`;
+    const refused = { token, headers: { 'x-request-id': 'refused-audit-row' } };
+    await refusingAuditRows(async () => {
+      const renamed = await request(baseUrl, agent, { method: 'PATCH', json: { name: `renamed-${name}` }, ...refused });
+      expectErrorBody(renamed, 500, 'INTERNAL_ERROR');
+      expectErrorBody(await request(baseUrl, agent, { method: 'DELETE', ...refused }), 500, 'INTERNAL_ERROR');
+    });
+    expect(await sql('SELECT name FROM agents WHERE id = $1', [created.body.id])).toEqual([{ name }]);
+  });
+
+  it('binds the audited transaction to every state-changing route, a test-only one included, and to no read', () => {
+    const routes = testApp.app.get(RouteCatalog).all();
+    const bound = (route: CatalogRoute) =>
+      ((Reflect.getMetadata(INTERCEPTORS_METADATA, route.handler) as unknown[] | undefined) ?? []).some(
+        (interceptor) => interceptor instanceof AuditedTransactionInterceptor,
+      );
+    const changing = routes.filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method));
+    expect(changing.map((route) => route.url)).toContain('/api/v1/test-only-events/commit');
+    expect(changing.filter((route) => !bound(route))).toEqual([]);
+    const reads = routes.filter((route) => route.method === 'GET');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter(bound)).toEqual([]);
+  });
+
+  it('records a read that the access decision let through with allowed = true', async () => {
+    const created = await request<{ id: string }>(baseUrl, '/api/v1/agents', {
+      method: 'POST',
+      token,
+      json: { name: `read-${randomUUID()}` },
+    });
+    const traceId = `read-allowed-${randomUUID()}`;
+    const read = await request(baseUrl, `/api/v1/agents/${created.body.id}`, {
+      token,
+      headers: { 'x-request-id': traceId },
+    });
+    expect(read.status).toBe(200);
+    await testApp.app.get(AuditTrail).flush();
+    expect(await auditRows(testApp.app, 'trace_id = $1', [traceId])).toEqual([
+      expect.objectContaining({ action_type: 'agents.get', response_status: 200, allowed: true, success: true }),
+    ]);
   });
 });
