@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Algorithm, sign } from 'jsonwebtoken';
 import { Role } from '../../src/rbac/role';
 import { expectErrorBody, request } from '../support/http';
@@ -72,6 +73,14 @@ describe('auth: access tokens', () => {
   async function expectRefused(token: string): Promise<void> {
     expectErrorBody(await me(baseUrl, token), 401);
   }
+
+  it('refuses a token it accepted before, once the token has expired: a verified token is remembered, its expiry is not', async () => {
+    const shortLived = forge(aliceClaims, { exp: Math.floor(Date.now() / 1000) + 2 });
+    expect((await me(baseUrl, shortLived)).status).toBe(200);
+    expect((await me(baseUrl, shortLived)).status).toBe(200);
+    await delay(3_000);
+    await expectRefused(shortLived);
+  });
 
   it('accepts a token built the way the app builds them (the forgeries below differ in one thing each)', async () => {
     const result = await me(baseUrl, forge(aliceClaims));

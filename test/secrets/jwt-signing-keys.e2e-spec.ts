@@ -21,7 +21,10 @@ describe('JWT signing keys as managed keys', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    testApp = await createTestApp({ SESSION_TTL_HOURS: '24', JWT_KEY_ROTATION_DAYS: '30' }, { clock });
+    testApp = await createTestApp(
+      { SESSION_TTL_HOURS: '24', JWT_KEY_ROTATION_DAYS: '30', ACCESS_TOKEN_TTL_MINUTES: '15' },
+      { clock },
+    );
     baseUrl = testApp.baseUrl;
     admin = await createUser(testApp.app, { role: Role.Admin });
   });
@@ -43,6 +46,14 @@ describe('JWT signing keys as managed keys', () => {
       currentDate: clock.now(),
     });
     expect(payload.sub).toBe(admin.id);
+  });
+
+  it('refuses a token it accepted before once the token expires, its session still open', async () => {
+    const token = await tokenFor(baseUrl, admin);
+    expect((await me(baseUrl, token)).status).toBe(200);
+    // ACCESS_TOKEN_TTL_MINUTES is 15; the session's idle timeout (30 min) and TTL are not reached.
+    clock.advance(16 * 60_000);
+    expectErrorBody(await me(baseUrl, token), 401);
   });
 
   it('rotates on demand: new tokens carry the new kid, tokens of the old key stay valid until they expire', async () => {

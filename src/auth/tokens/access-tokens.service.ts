@@ -14,6 +14,15 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
   iat: number;
 }
 
+/** How many verified tokens are remembered; past it the oldest is forgotten (at most a few MB). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/** A token whose signature, algorithm, issuer and audience held, with the managed key that signed it. */
+interface VerifiedToken {
+  claims: VerifiedAccessToken;
+  kid?: string;
+}
+
 /**
  * Signs and verifies access tokens: with the managed EdDSA/ES256 keys (`kid`
  * in the header, published as JWKS), or HS256 with JWT_SECRET for one-secret
@@ -22,6 +31,15 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 @Injectable()
 export class AccessTokens {
   private readonly hmacKey: KeyObject;
+  /**
+   * Every request of a session presents the same token: once its signature has
+   * held, the same bytes are not verified again. Its expiry is still checked
+   * each time, and its managed key must still be trusted; the session row is
+   * checked on every request after this (AccessTokenVerifier), so a logout or
+   * a revocation takes effect at once. Only verified tokens get in, so a flood
+   * of forged ones costs what it did and evicts nothing.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     @Inject(JWT_SIGNING_KEY) secret: string,
@@ -54,6 +72,14 @@ export class AccessTokens {
    * throws, so the client hears 503, not 401.
    */
   async verify(token: string): Promise<VerifiedAccessToken | undefined> {
+    const known = this.verified.get(token);
+    if (known) return (await this.stillValid(known)) ? known.claims : undefined;
+    const claims = await this.verifySignature(token);
+    if (claims) this.remember(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedAccessToken | undefined> {
     const key = await this.keyFor(token);
     if (!key) return undefined;
     try {
@@ -70,6 +96,20 @@ export class AccessTokens {
     } catch {
       return undefined;
     }
+  }
+
+  /** jose's own expiry rule (`exp` after the current second, no tolerance), and the signing key still trusted. */
+  private async stillValid({ claims, kid }: VerifiedToken): Promise<boolean> {
+    if (claims.exp <= Math.floor(this.clock.now().getTime() / 1000)) return false;
+    return kid === undefined || (await this.keys.verifier(kid)) !== undefined;
+  }
+
+  private remember(token: string, claims: VerifiedAccessToken): void {
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { claims, kid: this.config.algorithm === 'HS256' ? undefined : kidOf(token) });
   }
 
   private async keyFor(token: string): Promise<{ key: KeyObject; algorithm: string } | undefined> {
