@@ -1,10 +1,39 @@
-import { Injectable, type NestInterceptor, RequestMethod, type Type } from '@nestjs/common';
-import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
+import { controllerHandlers } from '../common/routing/controller-handlers';
 import { AuditedTransactionInterceptor, STATE_CHANGING } from './audited-transaction.interceptor';
 
 /** Methods whose handlers run in an audited transaction; ALL may be any of them, so it is bound too. */
 const BOUND_METHODS = new Set([...STATE_CHANGING, 'ALL']);
+
+/** Each app's interceptor, by the Fastify server that app's routes are served by. */
+const interceptorOfServer = new WeakMap<object, AuditedTransactionInterceptor>();
+
+/**
+ * What the routes' metadata holds. Metadata belongs to the controller
+ * classes, so every app a process builds (tests build several, some at the
+ * same time) reads the same entry: it holds no app's state, and hands each
+ * request to the interceptor of the app serving it.
+ */
+export const AUDITED_TRANSACTION: NestInterceptor = {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const server = context.switchToHttp().getRequest<FastifyRequest>().server;
+    const own = interceptorOfServer.get(server);
+    // Unreachable while AuditModule is in the app; a state change must never run unaudited.
+    if (!own) throw new Error('This app has no AuditedTransactionInterceptor for its state-changing routes');
+    return own.intercept(context, next);
+  },
+};
 
 /**
  * Binds the AuditedTransactionInterceptor to every state-changing route of
@@ -16,31 +45,32 @@ const BOUND_METHODS = new Set([...STATE_CHANGING, 'ALL']);
  * calls the handler directly.
  */
 @Injectable()
-export class AuditedTransactionRoutes {
-  constructor(discovery: DiscoveryService, scanner: MetadataScanner, interceptor: AuditedTransactionInterceptor) {
-    for (const wrapper of discovery.getControllers()) {
-      const controller = wrapper.metatype as Type | null;
-      if (!controller) continue;
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name] as object;
-        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-        if (BOUND_METHODS.has(method)) bind(handler, interceptor);
-      }
+export class AuditedTransactionRoutes implements OnModuleInit {
+  constructor(
+    discovery: DiscoveryService,
+    scanner: MetadataScanner,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly interceptor: AuditedTransactionInterceptor,
+  ) {
+    for (const { handler, method } of controllerHandlers(discovery, scanner)) {
+      if (BOUND_METHODS.has(method)) bind(handler);
     }
+  }
+
+  /** Before the app listens; a testing module gets its HTTP adapter only after its providers are built. */
+  onModuleInit(): void {
+    interceptorOfServer.set(this.adapterHost.httpAdapter.getInstance<object>(), this.interceptor);
   }
 }
 
 /**
- * First among the method's own interceptors. The instance, not the class: the
+ * First among the method's own interceptors. An instance, not a class: a
  * class would be looked up among the controller module's injectables, which
- * Nest collected before this ran. Another app built in the same process (a
- * test's) replaces the previous app's instance instead of adding its own.
+ * Nest collected before this ran.
  */
-function bind(handler: object, interceptor: AuditedTransactionInterceptor): void {
+function bind(handler: object): void {
   const declared =
     (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as (NestInterceptor | Type)[] | undefined) ?? [];
-  const others = declared.filter((entry) => !(entry instanceof AuditedTransactionInterceptor));
-  Reflect.defineMetadata(INTERCEPTORS_METADATA, [interceptor, ...others], handler);
+  if (!declared.includes(AUDITED_TRANSACTION))
+    Reflect.defineMetadata(INTERCEPTORS_METADATA, [AUDITED_TRANSACTION, ...declared], handler);
 }

@@ -3,7 +3,7 @@ import { Controller, HttpCode, Injectable, Post } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
-import { AuditedTransactionInterceptor } from '../../src/audit/audited-transaction.interceptor';
+import { AUDITED_TRANSACTION } from '../../src/audit/audited-transaction.routes';
 import { Audit } from '../../src/audit/decorators/audit.decorator';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { domainEvent } from '../../src/common/events/domain-event';
@@ -201,8 +201,8 @@ describe('audit: a change and its record commit together', () => {
   it('binds the audited transaction to every state-changing route, a test-only one included, and to no read', () => {
     const routes = testApp.app.get(RouteCatalog).all();
     const bound = (route: CatalogRoute) =>
-      ((Reflect.getMetadata(INTERCEPTORS_METADATA, route.handler) as unknown[] | undefined) ?? []).some(
-        (interceptor) => interceptor instanceof AuditedTransactionInterceptor,
+      ((Reflect.getMetadata(INTERCEPTORS_METADATA, route.handler) as unknown[] | undefined) ?? []).includes(
+        AUDITED_TRANSACTION,
       );
     const changing = routes.filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method));
     expect(changing.map((route) => route.url)).toContain('/api/v1/test-only-events/commit');
@@ -228,5 +228,34 @@ describe('audit: a change and its record commit together', () => {
     expect(await auditRows(testApp.app, 'trace_id = $1', [traceId])).toEqual([
       expect.objectContaining({ action_type: 'agents.get', response_status: 200, allowed: true, success: true }),
     ]);
+  });
+});
+
+describe('audit: apps built at the same time in one process', () => {
+  it('each records its own changes, with their audit rows, in its own database', async () => {
+    // Route metadata belongs to the controller classes, which every app of a process shares: the
+    // second app is built after the first has its providers and before it registers its routes.
+    const apps: TestApp[] = [];
+    try {
+      apps.push(await createTestApp({}, { beforeListen: async () => void apps.push(await createTestApp()) }));
+      for (const [index, { app, baseUrl }] of apps.entries()) {
+        const token = await tokenFor(baseUrl, await createUser(app, { role: Role.Admin }));
+        const name = `app-${index}-${randomUUID()}`;
+        const created = await request<{ id: string }>(baseUrl, '/api/v1/agents', {
+          method: 'POST',
+          token,
+          json: { name },
+        });
+        expect(created.status).toBe(201);
+        const own = app.get(DataSource);
+        expect(await own.query('SELECT name FROM agents WHERE id = $1', [created.body.id])).toEqual([{ name }]);
+        expect(await auditRows(app, "action_type = 'agents.create' AND resource_id = $1", [created.body.id])).toEqual([
+          expect.objectContaining({ success: true, response_status: 201 }),
+        ]);
+      }
+      expect(apps).toHaveLength(2);
+    } finally {
+      await Promise.all(apps.map((testApp) => testApp.close()));
+    }
   });
 });

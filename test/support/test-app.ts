@@ -34,6 +34,12 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** Replaces the app's clock, so a test can move time instead of sleeping. */
   clock?: TestClock;
+  /**
+   * Runs once the app's providers are built and before it registers its
+   * routes and listens: to build another app in between, as a process that
+   * builds several at once may.
+   */
+  beforeListen?: () => Promise<void>;
 }
 
 /**
@@ -103,6 +109,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   app.useLogger(app.get(AppLogger));
   configureApp(app, config);
   try {
+    await options.beforeListen?.();
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     // An app that refuses to start (a test may expect that) must not leave its connections or database behind.

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { Clock } from '../../common/clock/clock';
 import type { authConfig, tokensConfig } from '../../config';
 import type { JwtSigningKeys, Signer, Verifier } from '../../secrets/signing-keys/jwt-signing-keys.service';
-import { AccessTokens } from './access-tokens.service';
+import { AccessTokens, VERIFIED_TOKENS_KEPT } from './access-tokens.service';
 
 /** The managed keys as AccessTokens sees them: one signer, whose verifier can be withdrawn. */
 class OneManagedKey {
@@ -49,5 +49,30 @@ describe('AccessTokens: a verified token remembered', () => {
     await expect(service.verify(forged)).resolves.toBeUndefined();
     await expect(service.verify(token)).resolves.toMatchObject(claims);
     await expect(service.verify(forged)).resolves.toBeUndefined();
+  });
+
+  it('remembers at most VERIFIED_TOKENS_KEPT tokens, forgetting the oldest, and still verifies a forgotten one', async () => {
+    const hmac = new AccessTokens(
+      'unit-test-secret-0123456789abcdef',
+      auth,
+      { algorithm: 'HS256' } as ConfigType<typeof tokensConfig>,
+      keys as unknown as JwtSigningKeys,
+      new Clock(),
+    );
+    const remembered = (hmac as unknown as { verified: Map<string, unknown> }).verified;
+    const expiresAt = new Date(Date.now() + 600_000);
+    const issued = await Promise.all(
+      Array.from({ length: VERIFIED_TOKENS_KEPT + 1 }, (_, index) =>
+        hmac.sign({ sub: claims.sub, jti: `jti-${index}`, username: 'alice' }, expiresAt),
+      ),
+    );
+    for (const token of issued) await hmac.verify(token);
+    expect(remembered.size).toBe(VERIFIED_TOKENS_KEPT);
+    expect(remembered.has(issued[0])).toBe(false);
+    expect(remembered.has(issued[1])).toBe(true);
+    expect(remembered.has(issued[VERIFIED_TOKENS_KEPT])).toBe(true);
+    await expect(hmac.verify(issued[0])).resolves.toMatchObject({ jti: 'jti-0' });
+    expect(remembered.size).toBe(VERIFIED_TOKENS_KEPT);
+    expect(remembered.has(issued[1])).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 }
 
 /** How many verified tokens are remembered; past it the oldest is forgotten (at most a few MB). */
-const VERIFIED_TOKENS_KEPT = 10_000;
+export const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** A token whose signature, algorithm, issuer and audience held, with the managed key that signed it. */
 interface VerifiedToken {
@@ -74,12 +74,12 @@ export class AccessTokens {
   async verify(token: string): Promise<VerifiedAccessToken | undefined> {
     const known = this.verified.get(token);
     if (known) return (await this.stillValid(known)) ? known.claims : undefined;
-    const claims = await this.verifySignature(token);
-    if (claims) this.remember(token, claims);
-    return claims;
+    const verified = await this.verifySignature(token);
+    if (verified) this.remember(token, verified);
+    return verified?.claims;
   }
 
-  private async verifySignature(token: string): Promise<VerifiedAccessToken | undefined> {
+  private async verifySignature(token: string): Promise<VerifiedToken | undefined> {
     const key = await this.keyFor(token);
     if (!key) return undefined;
     try {
@@ -92,7 +92,8 @@ export class AccessTokens {
       });
       const { sub, jti, username, exp, iat } = payload;
       if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return undefined;
-      return { sub, jti, username: typeof username === 'string' ? username : '', exp, iat: iat ?? 0 };
+      const claims = { sub, jti, username: typeof username === 'string' ? username : '', exp, iat: iat ?? 0 };
+      return { claims, kid: key.kid };
     } catch {
       return undefined;
     }
@@ -104,20 +105,21 @@ export class AccessTokens {
     return kid === undefined || (await this.keys.verifier(kid)) !== undefined;
   }
 
-  private remember(token: string, claims: VerifiedAccessToken): void {
+  private remember(token: string, verified: VerifiedToken): void {
     if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { claims, kid: this.config.algorithm === 'HS256' ? undefined : kidOf(token) });
+    this.verified.set(token, verified);
   }
 
-  private async keyFor(token: string): Promise<{ key: KeyObject; algorithm: string } | undefined> {
+  /** The key to check the token's signature with: the one secret, or the managed key its `kid` names. */
+  private async keyFor(token: string): Promise<{ key: KeyObject; algorithm: string; kid?: string } | undefined> {
     if (this.config.algorithm === 'HS256') return { key: this.hmacKey, algorithm: 'HS256' };
     const kid = kidOf(token);
     if (kid === undefined) return undefined;
     const verifier = await this.keys.verifier(kid);
-    return verifier && { key: verifier.publicKey, algorithm: verifier.algorithm };
+    return verifier && { key: verifier.publicKey, algorithm: verifier.algorithm, kid };
   }
 }
 

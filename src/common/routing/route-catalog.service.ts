@@ -1,25 +1,14 @@
-import { Injectable, RequestMethod, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { API_PREFIX } from './api-prefix';
+import { type ControllerHandler, controllerHandlers, joinPath } from './controller-handlers';
 
 /** A route the app serves and the controller method behind it, whose metadata says how to treat it. */
-export interface CatalogRoute {
-  method: string;
+export interface CatalogRoute extends Omit<ControllerHandler, 'paths'> {
   /** As Fastify matched it: `/api/v1/agents/:id`. */
   url: string;
-  controller: Type;
-  /** The controller method's name, under which Nest keeps its parameter metadata. */
-  methodName: string;
-  handler: (...args: unknown[]) => unknown;
 }
-
-const joinPath = (...parts: string[]): string =>
-  `/${parts
-    .map((part) => part.replace(/^\/+|\/+$/g, ''))
-    .filter(Boolean)
-    .join('/')}`;
 
 /**
  * Every route the app serves, keyed by method and Fastify's route pattern,
@@ -52,22 +41,10 @@ export class RouteCatalog {
   private build(): Map<string, CatalogRoute> {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const routes = new Map<string, CatalogRoute>();
-    for (const wrapper of this.discovery.getControllers()) {
-      const controller = wrapper.metatype as Type | null;
-      if (!controller) continue;
-      const prototype = controller.prototype as Record<string, unknown>;
-      const bases = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name] as CatalogRoute['handler'];
-        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        if (paths === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-        for (const base of bases) {
-          for (const path of [paths].flat()) {
-            const url = servedUrl(fastify, method, joinPath(base, path));
-            if (url) routes.set(`${method} ${url}`, { method, url, controller, methodName: name, handler });
-          }
-        }
+    for (const { controller, methodName, handler, method, paths } of controllerHandlers(this.discovery, this.scanner)) {
+      for (const path of paths) {
+        const url = servedUrl(fastify, method, path);
+        if (url) routes.set(`${method} ${url}`, { method, url, controller, methodName, handler });
       }
     }
     return routes;
