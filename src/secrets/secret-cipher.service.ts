@@ -12,6 +12,9 @@ export const dataKeyPurpose = (secretId: string): string => `secret-data-key:${s
 /** The associated data of a value: a ciphertext moved to another secret or version does not verify. */
 const valueAad = (secretId: string, version: number): Buffer => Buffer.from(`secret:${secretId}:v${version}`, 'utf8');
 
+/** What a secret's values are sealed by: its data key, wrapped under a master key. */
+export type SealedBy = Pick<Secret, 'id' | 'masterKeyId' | 'dataKeyWrapped'>;
+
 /**
  * Envelope encryption of secret values: each secret has its own random
  * AES-256 data key, wrapped by the newest master key; each version's value is
@@ -30,7 +33,7 @@ export class SecretCipher {
     return { dataKey, wrapped: this.keyring.wrap(dataKey, dataKeyPurpose(secretId)) };
   }
 
-  dataKeyOf(secret: Secret): Buffer {
+  dataKeyOf(secret: SealedBy): Buffer {
     const dataKey = this.keyring.unwrap(
       { masterKeyId: secret.masterKeyId, wrapped: secret.dataKeyWrapped },
       dataKeyPurpose(secret.id),
@@ -43,7 +46,7 @@ export class SecretCipher {
     return seal(dataKey, Buffer.from(value, 'utf8'), valueAad(secretId, version));
   }
 
-  openValue(secret: Secret, version: number, ciphertext: Buffer): string {
+  openValue(secret: SealedBy, version: number, ciphertext: Buffer): string {
     const plain = open(this.dataKeyOf(secret), ciphertext, valueAad(secret.id, version));
     if (!plain) this.integrityFailed(secret.id, 'value', version);
     return plain.toString('utf8');
