@@ -12,6 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { controllerHandlers } from '../common/routing/controller-handlers';
 import { AuditedTransactionInterceptor, STATE_CHANGING } from './audited-transaction.interceptor';
+import { COMPUTES_ONLY } from './decorators/audit.decorator';
 
 /** Methods whose handlers run in an audited transaction; ALL may be any of them, so it is bound too. */
 const BOUND_METHODS = new Set([...STATE_CHANGING, 'ALL']);
@@ -37,7 +38,7 @@ export const AUDITED_TRANSACTION: NestInterceptor = {
 
 /**
  * Binds the AuditedTransactionInterceptor to every state-changing route of
- * every controller, and to no other. It runs as Nest builds its providers,
+ * every controller (all but those declared @ComputesOnly()), and to no other. It runs as Nest builds its providers,
  * so before any route is registered, the moment Nest reads a route's
  * interceptors. Bound globally, the interceptor ran on every read too, where
  * it only passes the call on, and that alone put Nest's interceptor pipeline
@@ -53,7 +54,7 @@ export class AuditedTransactionRoutes implements OnModuleInit {
     private readonly interceptor: AuditedTransactionInterceptor,
   ) {
     for (const { handler, method } of controllerHandlers(discovery, scanner)) {
-      if (BOUND_METHODS.has(method)) bind(handler);
+      if (BOUND_METHODS.has(method) && Reflect.getMetadata(COMPUTES_ONLY, handler) !== true) bind(handler);
     }
   }
 

@@ -4,7 +4,7 @@ import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../../src/audit/audit-trail.service';
 import { AUDITED_TRANSACTION } from '../../src/audit/audited-transaction.routes';
-import { Audit } from '../../src/audit/decorators/audit.decorator';
+import { Audit, COMPUTES_ONLY } from '../../src/audit/decorators/audit.decorator';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { domainEvent } from '../../src/common/events/domain-event';
 import { DomainEvents } from '../../src/common/events/domain-events.service';
@@ -198,13 +198,21 @@ describe('audit: a change and its record commit together', () => {
     expect(await sql('SELECT name FROM agents WHERE id = $1', [created.body.id])).toEqual([{ name }]);
   });
 
-  it('binds the audited transaction to every state-changing route, a test-only one included, and to no read', () => {
+  it('binds the audited transaction to every state-changing route, a test-only one included, and to no read or computation', () => {
     const routes = testApp.app.get(RouteCatalog).all();
     const bound = (route: CatalogRoute) =>
       ((Reflect.getMetadata(INTERCEPTORS_METADATA, route.handler) as unknown[] | undefined) ?? []).includes(
         AUDITED_TRANSACTION,
       );
-    const changing = routes.filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method));
+    const posted = routes.filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method));
+    const computing = posted.filter((route) => Reflect.getMetadata(COMPUTES_ONLY, route.handler) === true);
+    expect(computing.map((route) => route.url).sort()).toEqual([
+      '/api/v1/transit/keys/:name/decrypt',
+      '/api/v1/transit/keys/:name/encrypt',
+      '/api/v1/transit/keys/:name/rewrap',
+    ]);
+    expect(computing.filter(bound)).toEqual([]);
+    const changing = posted.filter((route) => !computing.includes(route));
     expect(changing.map((route) => route.url)).toContain('/api/v1/test-only-events/commit');
     expect(changing.filter((route) => !bound(route))).toEqual([]);
     const reads = routes.filter((route) => route.method === 'GET');

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/rbac/role';
+import { auditRows } from '../audit/audit-support';
 import { expectErrorBody, request } from '../support/http';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createUser, tokenFor } from '../support/users';
@@ -38,6 +39,34 @@ describe('transit (encryption as a service)', () => {
     expectErrorBody(await call('/guarded/encrypt', { plaintext: b64('x') }, operator), 403);
     expectErrorBody(await call('/guarded/decrypt', { ciphertext: 'sentinel:v1:AAAA' }, operator), 403);
     expectErrorBody(await call('', { name: 'other' }, operator), 403);
+  });
+
+  it('records every encrypt, decrypt and rewrap, refused ones too, without the plaintext', async () => {
+    await createKey('recorded');
+    const plaintext = b64('recorded plaintext 42');
+    const sealed = await call<Encrypted>('/recorded/encrypt', { plaintext });
+    expect(sealed.status).toBe(200);
+    expect((await call('/recorded/decrypt', { ciphertext: sealed.body.ciphertext })).status).toBe(200);
+    expect((await call('/recorded/rewrap', { ciphertext: sealed.body.ciphertext })).status).toBe(200);
+    expectErrorBody(
+      await call('/recorded/decrypt', { ciphertext: sealed.body.ciphertext, context: b64('another') }),
+      400,
+      'TRANSIT_INVALID_CIPHERTEXT',
+    );
+    expectErrorBody(await call('/recorded/decrypt', { ciphertext: sealed.body.ciphertext }, operator), 403);
+
+    const rows = await auditRows(
+      testApp.app,
+      "action_type IN ('transit.encrypt', 'transit.decrypt', 'transit.rewrap') AND resource_id = 'recorded'",
+    );
+    expect(rows.map(({ action_type, response_status, success }) => [action_type, response_status, success])).toEqual([
+      ['transit.encrypt', 200, true],
+      ['transit.decrypt', 200, true],
+      ['transit.rewrap', 200, true],
+      ['transit.decrypt', 400, false],
+      ['transit.decrypt', 403, false],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(plaintext);
   });
 
   it('encrypts, rotates, decrypts every version, rewraps to the newest, and honours minDecryptionVersion', async () => {

@@ -14,6 +14,7 @@ export interface AuditDeclaration extends AuditOptions {
 
 export const AUDIT_ACTION = 'sentinel:auditAction';
 export const NOT_AUDITED = 'sentinel:notAudited';
+export const COMPUTES_ONLY = 'sentinel:computesOnly';
 
 /**
  * Names the action every request to this route is recorded as, and the
@@ -26,3 +27,11 @@ export const Audit = (action: string, options: AuditOptions = {}): MethodDecorat
 
 /** For probes polled every few seconds (liveness, readiness), which change nothing and would drown the trail. */
 export const NotAudited = (): MethodDecorator => SetMetadata(NOT_AUDITED, true);
+
+/**
+ * For a POST that changes nothing and only computes its answer (transit
+ * encrypt, decrypt, rewrap). It runs without the audited transaction, and its
+ * row is queued once it is answered, exactly as a read's (a secret value's)
+ * is: a transaction around no change would only add three round trips.
+ */
+export const ComputesOnly = (): MethodDecorator => SetMetadata(COMPUTES_ONLY, true);

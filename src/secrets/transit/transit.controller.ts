@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Audit } from '../../audit/decorators/audit.decorator';
+import { Audit, ComputesOnly } from '../../audit/decorators/audit.decorator';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { Authenticated } from '../../access/decorators/authenticated.decorator';
 import { CurrentUser } from '../../auth/decorators/current-user.decorator';
@@ -78,6 +78,7 @@ export class TransitController {
   @Post(':name/encrypt')
   @Authenticated({ permissions: [Permission.TransitEncrypt] })
   @Audit('transit.encrypt', RESOURCE)
+  @ComputesOnly()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Encrypt base64 plaintext under the latest version: sentinel:v<N>:<base64>.' })
   @ApiOkResponse({ type: EncryptedDto })
@@ -89,6 +90,7 @@ export class TransitController {
   @Post(':name/decrypt')
   @Authenticated({ permissions: [Permission.TransitDecrypt] })
   @Audit('transit.decrypt', RESOURCE)
+  @ComputesOnly()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Decrypt a ciphertext of this key (with the same context).' })
   @ApiOkResponse({ type: DecryptedDto })
@@ -100,6 +102,7 @@ export class TransitController {
   @Post(':name/rewrap')
   @Authenticated({ permissions: [Permission.TransitEncrypt, Permission.TransitDecrypt] })
   @Audit('transit.rewrap', RESOURCE)
+  @ComputesOnly()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Re-encrypt under the latest version without revealing the plaintext.' })
   @ApiOkResponse({ type: EncryptedDto })
