@@ -60,7 +60,9 @@ export class AuditedTransactionRoutes implements OnModuleInit {
 
   /** Before the app listens; a testing module gets its HTTP adapter only after its providers are built. */
   onModuleInit(): void {
-    interceptorOfServer.set(this.adapterHost.httpAdapter.getInstance<object>(), this.interceptor);
+    // An application context without HTTP (the command line, a benchmark) serves no routes.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null;
+    if (adapter) interceptorOfServer.set(adapter.getInstance<object>(), this.interceptor);
   }
 }
 
