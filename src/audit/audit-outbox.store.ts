@@ -18,7 +18,7 @@ export class AuditOutboxStore {
   insertStatement(entries: readonly AuditEntry[]): string {
     const rows = entries.map((entry) => {
       const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
-      const values: [string | number | boolean | Date | null, string][] = [
+      const values: TypedValue[] = [
         [entry.createdAt, 'timestamptz'],
         [entry.userId, 'uuid'],
         [entry.username, 'text'],
@@ -41,13 +41,21 @@ export class AuditOutboxStore {
         [json(entry.metadata), 'jsonb'],
         [entry.traceId, 'text'],
       ];
-      return `(${values.map(([value, type]) => `${literal(value)}::${type}`).join(', ')})`;
+      return rowLiteral(values);
     });
     return `INSERT INTO audit_outbox (${AUDIT_RECORD_COLUMNS}) VALUES ${rows.join(', ')}`;
   }
 }
 
-function literal(value: string | number | boolean | Date | null): string {
+/** A value and the column type it is cast to. */
+export type TypedValue = [string | number | boolean | Date | null, string];
+
+/** `(value::type, ...)`: one row of a VALUES list, as literals. */
+export function rowLiteral(values: readonly TypedValue[]): string {
+  return `(${values.map(([value, type]) => `${literal(value)}::${type}`).join(', ')})`;
+}
+
+function literal(value: TypedValue[0]): string {
   if (value === null) return 'NULL';
   return sqlLiteral(value instanceof Date ? value.toISOString() : String(value));
 }
