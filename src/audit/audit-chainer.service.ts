@@ -165,15 +165,20 @@ export class AuditChainer implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Ids, taken from the sequence with the rows, go out in outbox order, so the chain's order is the ids'. */
+  /**
+   * Ids, taken from the sequence with the rows, go out in outbox order, so the chain's order is the
+   * ids'. Each row is hashed as it was read, its id and key id set in place (a copy of every row cost
+   * more than its hash).
+   */
   private link(pending: ChainedOutboxRow[], head: ChainHead | null): ChainLink[] {
     const sortedIds = pending.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let previous = head?.lastHash ?? GENESIS_HASH;
     const key = this.keys.current;
-    return pending.map(({ outbox_id: outboxId, id: _id, ...record }, index) => {
-      const id = sortedIds[index].toString();
-      const hash = chainHash(key.value, previous, { ...record, id, chain_key_id: key.id });
-      const link = { outboxId, id, prevHash: previous, hash };
+    return pending.map((row, index) => {
+      row.id = sortedIds[index].toString();
+      row.chain_key_id = key.id;
+      const hash = chainHash(key.value, previous, row);
+      const link = { outboxId: row.outbox_id, id: row.id, prevHash: previous, hash };
       previous = hash;
       return link;
     });
@@ -262,8 +267,8 @@ const TAKE_BATCH = [
   HEAD_QUERY,
 ];
 
-/** An outbox row with the id it takes from the sequence (not yet in outbox order). */
-type ChainedOutboxRow = AuditOutboxRow & { id: string };
+/** An outbox row with the id it takes from the sequence (not yet in outbox order) and, once linked, its key id. */
+type ChainedOutboxRow = AuditOutboxRow & { id: string; chain_key_id?: string };
 
 /** Where an outbox row goes in the chain. */
 interface ChainLink {
