@@ -132,7 +132,8 @@ export class AuditChainer implements OnModuleInit, OnApplicationShutdown {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      const [, , moved, heads] = await simpleQueries(client, TAKE_BATCH);
+      // The last two statements answer: the batch, then the head.
+      const [moved, heads] = (await simpleQueries(client, TAKE_BATCH)).slice(-2);
       const pending = moved.rows as ChainedOutboxRow[];
       if (pending.length === 0) {
         await client.query('COMMIT');
@@ -258,9 +259,12 @@ class ForgedChainHeadError extends Error {
 /**
  * What the first round trip of a batch sends, as one simple query. Only the chainer deletes outbox
  * rows, under the lock, so the rows read here are still there when the second round trip moves them.
+ * The move need not wait for its WAL flush: each row was durable once its outbox insert committed,
+ * and a move lost in a crash is lost whole (rows, head and delete alike), so the rows are chained again.
  */
 const TAKE_BATCH = [
   'BEGIN',
+  'SET LOCAL synchronous_commit = off',
   `SELECT pg_advisory_xact_lock(hashtextextended(${sqlLiteral(CHAIN_LOCK)}, 0))`,
   `SELECT nextval('audit_logs_id_seq')::text AS id, batch.*
    FROM (SELECT outbox_id, ${AUDIT_RECORD_COLUMNS} FROM audit_outbox ORDER BY outbox_id LIMIT ${BATCH}) AS batch`,
