@@ -20,7 +20,7 @@ function serverOn(databaseUrl: string, monitor: boolean, extra: Record<string, s
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
-    // Every measured login is a new session of the admin: at the default cap of 10 the bench's own token was revoked.
+    // Every measured login is a new session of the admin: at the default cap of 10 the round's own token was revoked.
     SESSION_MAX_PER_USER: '1000',
     LOGS_FILE: '',
     SECURITY_MONITOR_ENABLED: String(monitor),
@@ -34,7 +34,10 @@ async function expectStatus(response: Response, status: number): Promise<void> {
 }
 
 /** GET /api/v1/agents with a JWT, and POST /auth/login, per second. */
-async function throughput(server: BenchServer, token: string): Promise<{ reads: number; logins: number }> {
+async function throughput(server: BenchServer): Promise<{ reads: number; logins: number }> {
+  // A fresh token each round: the logins below open more sessions than SESSION_MAX_PER_USER (at most
+  // 1000) keeps, and the oldest, an earlier round's token among them, are revoked.
+  const token = await adminToken(server.baseUrl, INITIAL_PASSWORD);
   const reads = await runFor(ROUND_MS, CONNECTIONS, async () => {
     await expectStatus(
       await fetch(`${server.baseUrl}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } }),
@@ -89,16 +92,12 @@ async function main(): Promise<void> {
     servers.push(off);
     const on = await serverOn(await db.url('on'), true);
     servers.push(on);
-    const tokens = {
-      off: await adminToken(off.baseUrl, INITIAL_PASSWORD),
-      on: await adminToken(on.baseUrl, INITIAL_PASSWORD),
-    };
-    await throughput(off, tokens.off);
-    await throughput(on, tokens.on);
+    await throughput(off);
+    await throughput(on);
     const results = { off: [] as { reads: number; logins: number }[], on: [] as { reads: number; logins: number }[] };
     for (let round = 0; round < ROUNDS; round++) {
-      results.off.push(await throughput(off, tokens.off));
-      results.on.push(await throughput(on, tokens.on));
+      results.off.push(await throughput(off));
+      results.on.push(await throughput(on));
     }
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const report = (label: string, pick: (result: { reads: number; logins: number }) => number) => {
