@@ -5,7 +5,7 @@ import type { Repository } from 'typeorm';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { DomainEvents } from '../../common/events/domain-events.service';
 import { violatedUniqueConstraint } from '../../database/postgres-errors.util';
-import { Transactions } from '../../database/transactions/transactions.service';
+import { type PreparedStatement, PreparedStatements } from '../../database/prepared-statements.service';
 import { open, seal } from '../keyring/aes-gcm.util';
 import { MASTER_KEYRING, type MasterKeyring } from '../keyring/master-keyring';
 import {
@@ -41,6 +41,15 @@ interface KeyVersionRow {
   master_key_id: string;
 }
 
+/** The key with one version (default its latest): every encrypt, decrypt and rewrap makes this one statement. */
+const KEY_VERSION: PreparedStatement = {
+  name: 'sentinel_transit_key_version',
+  text: `SELECT k.id, k.latest_version, k.min_decryption_version, v.version, v.wrapped_key, v.master_key_id
+           FROM transit_keys k
+           LEFT JOIN transit_key_versions v ON v.key_id = k.id AND v.version = COALESCE($2::integer, k.latest_version)
+          WHERE k.name = $1`,
+};
+
 /** A key found without the version asked for (the LEFT JOIN found none). */
 type KeyVersionLookup = Omit<KeyVersionRow, 'version' | 'wrapped_key' | 'master_key_id'> &
   ({ version: number; wrapped_key: Buffer; master_key_id: string } | { version: null });
@@ -57,7 +66,7 @@ export class TransitService {
     @InjectRepository(TransitKey) private readonly keys: Repository<TransitKey>,
     @InjectRepository(TransitKeyVersion) private readonly versions: Repository<TransitKeyVersion>,
     @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
-    private readonly transactions: Transactions,
+    private readonly statements: PreparedStatements,
     private readonly events: DomainEvents,
   ) {}
 
@@ -150,14 +159,7 @@ export class TransitService {
 
   /** The key with one version (default its latest) in one query; a version below minDecryptionVersion is refused. */
   private async keyVersion(name: string, version?: number): Promise<KeyVersionRow> {
-    const rows = await this.transactions.query<KeyVersionLookup[]>(
-      `SELECT k.id, k.latest_version, k.min_decryption_version, v.version, v.wrapped_key, v.master_key_id
-         FROM transit_keys k
-         LEFT JOIN transit_key_versions v ON v.key_id = k.id AND v.version = COALESCE($2::integer, k.latest_version)
-        WHERE k.name = $1`,
-      [name, version ?? null],
-    );
-    const row = rows.at(0);
+    const row = (await this.statements.rows<KeyVersionLookup>(KEY_VERSION, [name, version ?? null])).at(0);
     if (!row) throw new SecretsException(SecretsErrorCode.TransitKeyNotFound);
     if (row.version === null) throw new SecretsException(SecretsErrorCode.TransitInvalidCiphertext);
     if (version !== undefined && version < row.min_decryption_version) {
