@@ -183,6 +183,32 @@ describe('cluster: three instances on one PostgreSQL', () => {
     expect(await lockOf(victim.id)).toEqual({ failures: MAX_FAILED_ATTEMPTS, locked: true });
   });
 
+  it('chains writes sent at once to all three instances into one chain: every row once, none lost, and it verifies', async () => {
+    const admin = await cluster.createUser(Role.Admin);
+    const { token } = await cluster.login(0, admin);
+    const writes = Array.from({ length: 60 }, (_, i) =>
+      cluster.request<{ id: string }>(i % 3, '/api/v1/agents', {
+        method: 'POST',
+        token,
+        json: { name: `chained-at-once-${i}` },
+      }),
+    );
+    const answers = await Promise.all(writes);
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));
+    const created = answers.map((answer) => answer.body.id);
+
+    // Three chainers take turns on one lock; each row leaves the outbox once, into one place in the chain.
+    await waitUntil(async () => (await cluster.sql('SELECT 1 FROM audit_outbox LIMIT 1')).length === 0);
+    const chained = await cluster.sql<{ resource_id: string; times: number }>(
+      `SELECT resource_id, count(*)::int AS times FROM audit_logs
+        WHERE action_type = 'agents.create' AND resource_id = ANY($1) GROUP BY resource_id`,
+      [created],
+    );
+    expect(chained.map((row) => [row.resource_id, row.times]).sort()).toEqual(created.map((id) => [id, 1]).sort());
+    const chain = await cluster.request<{ valid: boolean }>(2, '/api/v1/audit-logs/verify', { token });
+    expect([chain.status, chain.body.valid]).toEqual([200, true]);
+  });
+
   it(`checks exactly ${MAX_FAILED_ATTEMPTS} of twice as many failed logins sent at once to all instances, then locks`, async () => {
     const victim = await cluster.createUser(Role.Auditor);
     const attempts = Array.from({ length: 2 * MAX_FAILED_ATTEMPTS }, () =>
