@@ -259,12 +259,11 @@ class ForgedChainHeadError extends Error {
 /**
  * What the first round trip of a batch sends, as one simple query. Only the chainer deletes outbox
  * rows, under the lock, so the rows read here are still there when the second round trip moves them.
- * The move need not wait for its WAL flush: each row was durable once its outbox insert committed,
- * and a move lost in a crash is lost whole (rows, head and delete alike), so the rows are chained again.
+ * The move commits synchronously: a head read once it commits may be exported as an anchor, and a
+ * crash must not take back a state an auditor was shown.
  */
 const TAKE_BATCH = [
   'BEGIN',
-  'SET LOCAL synchronous_commit = off',
   `SELECT pg_advisory_xact_lock(hashtextextended(${sqlLiteral(CHAIN_LOCK)}, 0))`,
   `SELECT nextval('audit_logs_id_seq')::text AS id, batch.*
    FROM (SELECT outbox_id, ${AUDIT_RECORD_COLUMNS} FROM audit_outbox ORDER BY outbox_id LIMIT ${BATCH}) AS batch`,
