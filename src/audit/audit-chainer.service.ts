@@ -4,8 +4,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { HmacKeyring } from '../common/keyring/hmac-keyring';
+import { connectionPool } from '../database/pool-client';
 import { AUDIT_CHAIN_KEYS } from './audit-chain-key.provider';
 import { AUDIT_COLUMNS, AUDIT_RECORD_COLUMNS, type AuditOutboxRow } from './audit-entry';
 import { rowLiteral, sqlLiteral } from './audit-outbox.store';
@@ -48,7 +48,7 @@ export class AuditChainer implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUDIT_CHAIN_KEYS) private readonly keys: HmacKeyring,
   ) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = connectionPool(dataSource);
   }
 
   onModuleInit(): void {

@@ -1,4 +1,6 @@
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
  * The class of the pool's connections. pg reports a connection PostgreSQL
@@ -20,3 +22,8 @@ export class PoolClient extends Client {
 
 /** TypeORM's `extra` for every pool the app opens: its own, and the short-lived ones that migrate a new database. */
 export const POOL_WITH_GUARDED_CLIENTS = { Client: PoolClient };
+
+/** The pg pool behind the app's DataSource, for the work that goes straight to PostgreSQL. */
+export function connectionPool(dataSource: DataSource): Pool {
+  return (dataSource.driver as PostgresDriver).master as Pool;
+}

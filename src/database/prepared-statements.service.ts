@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { connectionPool } from './pool-client';
 import { currentTransactionScope } from './transactions/transaction-scope';
 
 /** A statement PostgreSQL parses and plans once per connection, then runs by name. */
@@ -25,7 +25,7 @@ export class PreparedStatements {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = connectionPool(dataSource);
   }
 
   async rows<Row extends QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<Row[]> {
