@@ -166,3 +166,39 @@ export async function withDataSource<T>(url: string, fn: (sql: DataSource) => Pr
     await sql.destroy();
   }
 }
+
+/**
+ * Holds every restore that resets the audit trail's id sequence at that step:
+ * after it has truncated and loaded its tables, rebuilt their indexes and
+ * checked their foreign keys, before it commits. ALTER SEQUENCE takes a lock
+ * that the restore's setval waits for, and so does the audit chainer's
+ * nextval: release it before anything waits for the chain (a command line
+ * exiting drains it). `release` rolls it back, once.
+ */
+export async function holdRestoresAtSequenceReset(
+  url: string,
+): Promise<{ reached: () => Promise<void>; release: () => Promise<void> }> {
+  const holder = await connectTo(url);
+  await holder.query('BEGIN');
+  await holder.query('ALTER SEQUENCE audit_logs_id_seq NO CYCLE');
+  let released = false;
+  return {
+    reached: async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { rows } = await holder.query<{ waiting: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'audit_logs_id_seq'::regclass) AS waiting`,
+        );
+        if (rows[0].waiting) return;
+        if (Date.now() > deadline) throw new Error('no restore reached its sequence reset');
+        await delay(20);
+      }
+    },
+    release: async () => {
+      if (released) return;
+      released = true;
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}

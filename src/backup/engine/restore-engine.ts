@@ -160,7 +160,13 @@ async function countRows(client: Client, tables: RestoreTablePlan[]): Promise<Ma
   return counts;
 }
 
-/** Foreign keys from or to the replaced tables: dropped for the load and added back, which checks every row. */
+/**
+ * Foreign keys to the replaced tables: dropped for the load and added back,
+ * which checks every row. A key from a replaced table to one left as it is
+ * stays and checks each row as it is copied in: dropping it would lock the
+ * other table (PostgreSQL takes ACCESS EXCLUSIVE on both ends), and a restore
+ * of the agents would then stop every request that reads the users.
+ */
 async function dropForeignKeys(client: Client, tables: string[]): Promise<ForeignKey[]> {
   if (tables.length === 0) return [];
   const { rows } = await client.query<ForeignKey>(
@@ -169,7 +175,7 @@ async function dropForeignKeys(client: Client, tables: string[]): Promise<Foreig
        JOIN pg_class rel ON rel.oid = con.conrelid
        JOIN pg_class ref ON ref.oid = con.confrelid
       WHERE con.contype = 'f' AND con.conparentid = 0 AND rel.relnamespace = current_schema()::regnamespace
-        AND (rel.relname = ANY ($1) OR ref.relname = ANY ($1))
+        AND ref.relname = ANY ($1)
       ORDER BY rel.relname, con.conname`,
     [tables],
   );
