@@ -109,6 +109,23 @@ export class RestoreCompletedEvent extends domainEvent('restore.completed') {
   }
 }
 
+/**
+ * A cancel was recorded for a running restore. The instance running it polls
+ * for the flag; this event, heard after the flag commits, lets it stop at once.
+ */
+export class RestoreCancelRequestedEvent extends domainEvent('restore.cancel_requested') {
+  constructor(
+    readonly restoreId: string,
+    readonly initiator: BackupInitiator,
+  ) {
+    super();
+  }
+
+  override audit(): EventAuditRecord {
+    return { resourceType: 'restore', resourceId: this.restoreId, details: { initiator: this.initiator.kind } };
+  }
+}
+
 export class RestoreFailedEvent extends domainEvent('restore.failed') {
   constructor(
     readonly restoreId: string,

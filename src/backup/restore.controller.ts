@@ -74,7 +74,8 @@ export class RestoreController {
   @ApiOperation({ summary: 'Cancel a running restore: it rolls back and leaves every table as it was.' })
   @ApiOkResponse({ type: RestoreDto })
   @ApiErrorResponses(400, 404, 409)
-  async cancel(@Param('id', uuid) id: string): Promise<RestoreDto> {
-    return RestoreDto.from(await this.restores.cancel(id), this.clock.now());
+  async cancel(@CurrentUser() caller: AuthenticatedUser, @Param('id', uuid) id: string): Promise<RestoreDto> {
+    const record = await this.restores.cancel(id, { kind: 'user', userId: caller.id });
+    return RestoreDto.from(record, this.clock.now());
   }
 }

@@ -7,8 +7,16 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createTestDatabase } from '../support/test-database';
+import { waitUntil } from '../support/wait';
 import { TEST_BACKUP_KEY, TEST_MASTER_KEYS, createTestApp } from '../support/test-app';
-import { adminContext, auditChainValid, DATA_TABLES, seedData, tableChecksums } from './backup-support';
+import {
+  adminContext,
+  auditChainValid,
+  DATA_TABLES,
+  holdRestoresAtSequenceReset,
+  seedData,
+  tableChecksums,
+} from './backup-support';
 import { DataSource } from 'typeorm';
 
 const ROOT = join(__dirname, '..', '..');
@@ -102,6 +110,52 @@ describe('the command line, with the server stopped', () => {
     const restored = await cli(['restore', id!], env);
     expect(restored.code).toBe(0);
     expect(await withDataSource(database.url, (sql) => tableChecksums(sql, DATA_TABLES))).toEqual(before);
+  });
+
+  it('cancels a restore of the users from another command line, and the restore rolls back', async () => {
+    const env = cliEnv(database.url, backupDir);
+    const created = await cli(['backup', 'create'], env);
+    const backupId = /^([0-9a-f-]{36})\s+full\s+completed/m.exec(created.stdout)?.[1];
+    expect(backupId).toBeDefined();
+    const changed = await withDataSource(database.url, async (sql) => {
+      await sql.query(`UPDATE users SET is_active = NOT is_active`);
+      await sql.query(`DELETE FROM agent_runs WHERE findings = 2`);
+      return tableChecksums(sql, DATA_TABLES);
+    });
+    const hold = await holdRestoresAtSequenceReset(database.url);
+    try {
+      const running = startCli(['restore', backupId!], env);
+      await hold.reached();
+      const restoreStatus = () =>
+        withDataSource(database.url, (sql) =>
+          sql.query<{ id: string; status: string }[]>(
+            `SELECT id, status FROM restores ORDER BY started_at DESC LIMIT 1`,
+          ),
+        );
+      const [restore] = await restoreStatus();
+      expect(restore.status).toBe('running');
+      const cancelling = startCli(['restore', 'cancel', restore.id], env);
+      // Rolled back while still held; the hold then goes, so both commands can drain their audit rows and exit.
+      await waitUntil(async () => (await restoreStatus())[0].status !== 'running', 30_000);
+      await hold.release();
+      const cancelled = await cancelling.result;
+      expect(cancelled.stderr).toBe('');
+      expect(cancelled.code).toBe(0);
+      expect(cancelled.stdout).toContain(`restore ${restore.id}: cancel requested`);
+      const outcome = await running.result;
+      expect(outcome.code).toBe(1);
+      expect(outcome.stdout).toContain(`restore ${restore.id} of backup ${backupId}: cancelled`);
+    } finally {
+      await hold.release();
+    }
+    await withDataSource(database.url, async (sql) => {
+      expect(await tableChecksums(sql, DATA_TABLES)).toEqual(changed);
+      const [audited] = await sql.query<{ count: string }[]>(
+        `SELECT count(*) AS count FROM (SELECT action_type FROM audit_logs UNION ALL SELECT action_type FROM audit_outbox) a
+          WHERE action_type = 'restore.cancel_requested'`,
+      );
+      expect(Number(audited.count)).toBe(1);
+    });
   });
 
   it('answers a usage error with exit code 2 and the usage', async () => {

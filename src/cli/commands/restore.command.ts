@@ -20,7 +20,26 @@ function tables(value: CliValues[string]): string[] | undefined {
   return names;
 }
 
-async function restore({ positionals, values, output, app }: CliInvocation): Promise<number> {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A restore that replaces the users or sessions holds them until it ends, so
+ * the API cannot authenticate a cancel meanwhile; this one goes to the
+ * database, where the instance running the restore looks for it.
+ */
+async function cancel({ positionals, output, app }: CliInvocation): Promise<number> {
+  const restoreId = positionals[1];
+  if (!restoreId || positionals.length > 2 || !UUID.test(restoreId)) {
+    throw new CliUsageError('restore cancel needs exactly one restore id');
+  }
+  const record = await (await app()).get(RestoreService).cancel(restoreId, { kind: 'cli' });
+  output.line(`restore ${record.id}: cancel requested; it rolls back and leaves every table as it was`);
+  return 0;
+}
+
+async function restore(invocation: CliInvocation): Promise<number> {
+  const { positionals, values, output, app } = invocation;
+  if (positionals[0] === 'cancel') return cancel(invocation);
   const backupId = positionals[0];
   if (!backupId || positionals.length > 1) throw new CliUsageError('restore needs exactly one backup id');
   const request = {
@@ -57,6 +76,7 @@ export const restoreCommand: CliCommandGroup = {
   usage: [
     '  restore <id> [--dry-run] [--tables a,b] [--point-in-time T] [--replace-audit-trail]',
     '                                                       restore in one transaction; --dry-run rolls back',
+    '  restore cancel <restore-id>                          stop a running restore (it rolls back)',
   ],
   options: {
     'dry-run': { type: 'boolean' },
