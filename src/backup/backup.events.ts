@@ -109,10 +109,7 @@ export class RestoreCompletedEvent extends domainEvent('restore.completed') {
   }
 }
 
-/**
- * A cancel was recorded for a running restore. The instance running it polls
- * for the flag; this event, heard after the flag commits, lets it stop at once.
- */
+/** A cancel was recorded for a running restore, from the API or the command line; it commits with the flag. */
 export class RestoreCancelRequestedEvent extends domainEvent('restore.cancel_requested') {
   constructor(
     readonly restoreId: string,

@@ -6,10 +6,9 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { type PageDto, page } from '../common/pagination/paginated';
 import type { PaginationQueryDto } from '../common/pagination/pagination-query.dto';
+import { Transactions } from '../database/transactions/transactions.service';
 import { BackupJobs } from './backup-jobs.service';
 import { BackupErrorCode, BackupException } from './backup.exception';
-import { Transactions } from '../database/transactions/transactions.service';
-import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import {
   type BackupInitiator,
   RestoreCancelRequestedEvent,
@@ -46,12 +45,6 @@ const PROGRESS_INTERVAL_MS = 500;
 @Injectable()
 export class RestoreService {
   private readonly logger = new Logger('Restore');
-  /**
-   * The cancel of each restore this process runs. Only a shortcut: the flag in
-   * the table is what counts, and an instance that runs a restore another
-   * instance was asked to cancel finds it at its next poll.
-   */
-  private readonly cancels = new Map<string, AbortController>();
 
   constructor(
     @InjectRepository(RestoreRecord) private readonly records: Repository<RestoreRecord>,
@@ -97,7 +90,7 @@ export class RestoreService {
     return record;
   }
 
-  /** Asks the instance running the restore to stop; it rolls back at once, or within a poll from another instance. */
+  /** Asks the instance running the restore to stop: it finds the flag at its next poll and rolls back. */
   async cancel(id: string, initiator: BackupInitiator): Promise<RestoreRecord> {
     return this.transactions.run(async () => {
       const result = await this.records.update({ id, status: 'running' }, { cancelRequested: true });
@@ -108,12 +101,6 @@ export class RestoreService {
       this.jobs.publish(new RestoreCancelRequestedEvent(id, initiator));
       return this.get(id);
     });
-  }
-
-  /** Heard once the cancel's flag has committed, so a cancel that rolled back never stops a restore. */
-  @OnDomainEvent(RestoreCancelRequestedEvent)
-  stopOnCancel(event: RestoreCancelRequestedEvent): void {
-    this.cancels.get(event.restoreId)?.abort(new Error('cancelled'));
   }
 
   private async plan(request: RestoreRequest): Promise<RestorePlan> {
@@ -176,7 +163,6 @@ export class RestoreService {
     shutdown: AbortSignal,
   ): Promise<void> {
     const cancel = new AbortController();
-    this.cancels.set(record.id, cancel);
     const signal = AbortSignal.any([shutdown, cancel.signal]);
     const client = await this.database.connect();
     signal.addEventListener('abort', () => void this.database.cancel(client).catch(() => undefined), { once: true });
@@ -221,7 +207,6 @@ export class RestoreService {
       this.jobs.publish(new RestoreFailedEvent(record.id, record.backupId, message, cancelled, request.initiator));
     } finally {
       clearInterval(timer);
-      this.cancels.delete(record.id);
       await client.end().catch(() => undefined);
     }
   }
