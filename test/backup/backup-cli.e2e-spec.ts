@@ -12,10 +12,12 @@ import { TEST_BACKUP_KEY, TEST_MASTER_KEYS, createTestApp } from '../support/tes
 import {
   adminContext,
   auditChainValid,
+  connectTo,
   DATA_TABLES,
   holdRestoresAtSequenceReset,
   seedData,
   tableChecksums,
+  withDataSource,
 } from './backup-support';
 import { DataSource } from 'typeorm';
 
@@ -53,15 +55,6 @@ function startCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess
 }
 
 const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> => startCli(args, env).result;
-
-async function withDataSource<T>(url: string, fn: (sql: DataSource) => Promise<T>): Promise<T> {
-  const sql = await new DataSource({ type: 'postgres', url }).initialize();
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.destroy();
-  }
-}
 
 describe('the command line, with the server stopped', () => {
   let backupDir: string;
@@ -123,20 +116,21 @@ describe('the command line, with the server stopped', () => {
       return tableChecksums(sql, DATA_TABLES);
     });
     const hold = await holdRestoresAtSequenceReset(database.url);
+    const watcher = await connectTo(database.url);
     try {
       const running = startCli(['restore', backupId!], env);
       await hold.reached();
-      const restoreStatus = () =>
-        withDataSource(database.url, (sql) =>
-          sql.query<{ id: string; status: string }[]>(
+      const newestRestore = async () =>
+        (
+          await watcher.query<{ id: string; status: string }>(
             `SELECT id, status FROM restores ORDER BY started_at DESC LIMIT 1`,
-          ),
-        );
-      const [restore] = await restoreStatus();
+          )
+        ).rows[0];
+      const restore = await newestRestore();
       expect(restore.status).toBe('running');
       const cancelling = startCli(['restore', 'cancel', restore.id], env);
       // Rolled back while still held; the hold then goes, so both commands can drain their audit rows and exit.
-      await waitUntil(async () => (await restoreStatus())[0].status !== 'running', 30_000);
+      await waitUntil(async () => (await newestRestore()).status !== 'running', 30_000);
       await hold.release();
       const cancelled = await cancelling.result;
       expect(cancelled.stderr).toBe('');
@@ -147,6 +141,7 @@ describe('the command line, with the server stopped', () => {
       expect(outcome.stdout).toContain(`restore ${restore.id} of backup ${backupId}: cancelled`);
     } finally {
       await hold.release();
+      await watcher.end();
     }
     await withDataSource(database.url, async (sql) => {
       expect(await tableChecksums(sql, DATA_TABLES)).toEqual(changed);

@@ -13,6 +13,7 @@ import { Role } from '../../src/rbac/role';
 import { type HttpResult, request } from '../support/http';
 import type { TestApp } from '../support/test-app';
 import { createUser, tokenFor } from '../support/users';
+import { waitUntil } from '../support/wait';
 
 export const API = '/api/v1';
 
@@ -183,17 +184,13 @@ export async function holdRestoresAtSequenceReset(
   await holder.query('ALTER SEQUENCE audit_logs_id_seq NO CYCLE');
   let released = false;
   return {
-    reached: async () => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
+    reached: () =>
+      waitUntil(async () => {
         const { rows } = await holder.query<{ waiting: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'audit_logs_id_seq'::regclass) AS waiting`,
         );
-        if (rows[0].waiting) return;
-        if (Date.now() > deadline) throw new Error('no restore reached its sequence reset');
-        await delay(20);
-      }
-    },
+        return rows[0].waiting;
+      }, 60_000),
     release: async () => {
       if (released) return;
       released = true;

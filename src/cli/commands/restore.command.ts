@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { AuditModule } from '../../audit/audit.module';
 import { BackupCoreModule } from '../../backup/backup-core.module';
 import { RestoreService } from '../../backup/restore.service';
@@ -20,8 +21,6 @@ function tables(value: CliValues[string]): string[] | undefined {
   return names;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A restore that replaces the users or sessions holds them until it ends, so
  * the API cannot authenticate a cancel meanwhile; this one goes to the
@@ -29,7 +28,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 async function cancel({ positionals, output, app }: CliInvocation): Promise<number> {
   const restoreId = positionals[1];
-  if (!restoreId || positionals.length > 2 || !UUID.test(restoreId)) {
+  if (!restoreId || positionals.length > 2 || !isUUID(restoreId)) {
     throw new CliUsageError('restore cancel needs exactly one restore id');
   }
   const record = await (await app()).get(RestoreService).cancel(restoreId, { kind: 'cli' });
